@@ -1,0 +1,171 @@
+"""Run a plan's operations on a bounded thread pool, each as soon as what it needs is done.
+
+A failed operation stops only what depends on it; independent branches go on. Ctrl-C stops scheduling,
+lets the calls already in flight finish, and reports what was done. Re-running apply converges because
+the next plan starts again from live AWS.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from typing import Any
+
+from platformctl.aws import error_code
+from platformctl.engine.model import LiveResource, contains_unknown, resolve
+from platformctl.engine.ordering import Operation, dependencies, operations
+from platformctl.engine.planner import Plan
+from platformctl.resources.base import Context, ResourceKind
+
+
+@dataclass
+class OpResult:
+    op: Operation
+    status: str  # done | failed | skipped
+    seconds: float = 0.0
+    error_code: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        step = self.op.step
+        return {
+            "operation": self.op.verb,
+            "kind": step.kind,
+            "id": step.id,
+            "name": step.name,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "error_code": self.error_code,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Report:
+    results: list[OpResult] = field(default_factory=list)
+    interrupted: bool = False
+    peak_in_flight: int = 0
+
+    def by_status(self, status: str) -> list[OpResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and all(r.status == "done" for r in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "interrupted": self.interrupted,
+            "done": len(self.by_status("done")),
+            "failed": len(self.by_status("failed")),
+            "skipped": len(self.by_status("skipped")),
+            "operations": [r.to_json() for r in self.results],
+        }
+
+
+# Progress callback: (event, operation, result-or-None); event is "start" or "finish".
+Listener = Callable[[str, Operation, OpResult | None], None]
+
+
+def execute(
+    plan: Plan,
+    kinds: Mapping[str, ResourceKind],
+    ctx: Context,
+    parallelism: int = 16,
+    listener: Listener | None = None,
+) -> Report:
+    ops = operations(plan.pending)
+    preds = dependencies(ops, kinds, plan.live)
+    outputs: dict[str, dict[str, Any]] = {lr.id: dict(lr.attrs) for lr in plan.live}
+    outputs_lock = threading.Lock()
+    notify = listener or (lambda *_: None)
+
+    def run(op: Operation) -> OpResult:
+        started = time.monotonic()
+        notify("start", op, None)
+        try:
+            _perform(op, kinds[op.step.kind], ctx, outputs, outputs_lock)
+            result = OpResult(op, "done", time.monotonic() - started)
+        except Exception as exc:  # reported per operation; dependents are skipped
+            result = OpResult(
+                op,
+                "failed",
+                time.monotonic() - started,
+                error_code=error_code(exc) or type(exc).__name__,
+                error=_message(exc),
+            )
+        notify("finish", op, result)
+        return result
+
+    report = Report()
+    sorter = TopologicalSorter(preds)
+    sorter.prepare()
+    finished: set[tuple[str, str]] = set()
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:
+        in_flight: dict[Future[OpResult], Operation] = {}
+        stopping = False
+        while True:
+            if not stopping:
+                for key in sorted(sorter.get_ready()):
+                    in_flight[pool.submit(run, ops[key])] = ops[key]
+                report.peak_in_flight = max(report.peak_in_flight, len(in_flight))
+            if not in_flight:
+                break
+            try:
+                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                stopping = report.interrupted = True
+                continue
+            for future in done:
+                op = in_flight.pop(future)
+                result = future.result()
+                report.results.append(result)
+                finished.add(op.key)
+                if result.status == "done":
+                    sorter.done(op.key)
+
+    for key, op in ops.items():
+        if key not in finished:
+            blocked_by = sorted(f"{v} {i}" for v, i in preds[key] if (v, i) not in finished)
+            why = "interrupted" if report.interrupted else "a dependency failed"
+            detail = f"{why} ({', '.join(blocked_by)})" if blocked_by else why
+            report.results.append(OpResult(op, "skipped", error=detail))
+    return report
+
+
+def _perform(
+    op: Operation,
+    kind: ResourceKind,
+    ctx: Context,
+    outputs: dict[str, dict[str, Any]],
+    lock: threading.Lock,
+) -> None:
+    step = op.step
+    if op.verb == "delete":
+        assert step.live is not None
+        kind.delete(ctx, step.live)
+        return
+    assert step.desired is not None
+    with lock:
+        props = resolve(step.desired.props, outputs)
+    if contains_unknown(props):
+        raise RuntimeError(f"{step.id}: a referenced value is still unknown at {op.verb} time (engine bug)")
+    if op.verb == "create":
+        attrs = kind.create(ctx, step.desired, props)
+    else:
+        live: LiveResource = step.live  # type: ignore[assignment]
+        attrs = {**live.attrs, **(kind.update(ctx, step.desired, live, props, step.changes) or {})}
+    with lock:
+        outputs[step.id] = attrs
+
+
+def _message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        return str(response["Error"].get("Message") or exc)
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,106 @@
+"""Turn plan steps into operations and the "must finish before" edges between them.
+
+Creates and updates follow the desired graph (a resource after what it references). Deletes follow the live
+graph in reverse (a resource after everything that still references it has been deleted or moved off it).
+A replacement is a create plus a delete of the old resource, ordered by the kind: create first where old and
+new can coexist, delete first where a unique name forbids it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from platformctl.engine.model import LiveResource, Step
+from platformctl.resources.base import ResourceKind
+
+
+@dataclass(frozen=True)
+class Operation:
+    verb: str  # create | update | delete
+    step: Step
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.verb, self.step.id)
+
+    def label(self) -> str:
+        return f"{self.verb} {self.step.kind} {self.step.id}"
+
+
+_VERBS = {
+    "create": ("create",),
+    "update": ("update",),
+    "delete": ("delete",),
+    "replace": ("create", "delete"),
+}
+
+
+def operations(steps: list[Step]) -> dict[tuple[str, str], Operation]:
+    ops: dict[tuple[str, str], Operation] = {}
+    for step in steps:
+        for verb in _VERBS.get(step.action, ()):
+            op = Operation(verb, step)
+            ops[op.key] = op
+    return ops
+
+
+def dependencies(
+    ops: dict[tuple[str, str], Operation],
+    kinds: Mapping[str, ResourceKind],
+    live: list[LiveResource],
+) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """For each operation, the operations that must finish first (graphlib's predecessor mapping)."""
+    preds: dict[tuple[str, str], set[tuple[str, str]]] = {key: set() for key in ops}
+    step_of_live = {id(op.step.live): op.step.id for op in ops.values() if op.step.live is not None}
+
+    for key, op in ops.items():
+        step = op.step
+        if op.verb in ("create", "update") and step.desired is not None:
+            for dep in step.desired.dependencies():
+                preds[key] |= {k for k in (("create", dep), ("update", dep)) if k in ops}
+        if step.action == "replace":
+            if kinds[step.kind].create_before_delete:
+                if op.verb == "delete":
+                    preds[key].add(("create", step.id))
+            elif op.verb == "create":
+                preds[key].add(("delete", step.id))
+
+    # Deletes wait for everything that, in the live graph, still points at what they delete.
+    for dependent, target in live_edges(live):
+        target_step = step_of_live.get(id(target))
+        dependent_step = step_of_live.get(id(dependent))
+        if target_step is None or dependent_step is None or ("delete", target_step) not in ops:
+            continue
+        for verb in ("delete", "update"):
+            if (verb, dependent_step) in ops:
+                preds[("delete", target_step)].add((verb, dependent_step))
+    return preds
+
+
+def live_edges(live: list[LiveResource]) -> Iterator[tuple[LiveResource, LiveResource]]:
+    """(dependent, target) pairs: `dependent`'s props mention one of `target`'s ids or ARNs."""
+    owner: dict[str, LiveResource] = {}
+    for item in live:
+        for value in item.attrs.values():
+            if isinstance(value, str) and value:
+                owner.setdefault(value, item)
+    for item in live:
+        seen: set[int] = set()
+        for value in _strings(item.props):
+            target = owner.get(value)
+            if target is not None and target is not item and id(target) not in seen:
+                seen.add(id(target))
+                yield item, target
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)

@@ -1,0 +1,229 @@
+"""Plan: compare the desired graph with live resources and decide, per logical id, what to do.
+
+Resources are matched by logical id (the `platformctl:id` tag, or a parent's id plus a natural key for what
+AWS cannot tag). Desired props are resolved against live attrs in dependency order: a reference to a
+resource that is about to be created or replaced is unknown until apply, and an unknown value in a field
+that cannot change in place forces a replacement there too, exactly as it will happen.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from platformctl.engine.model import (
+    Change,
+    LiveResource,
+    Resource,
+    Step,
+    contains_unknown,
+    resolve,
+    walk_refs,
+)
+from platformctl.errors import PlatformctlError
+from platformctl.naming import LAYERS
+from platformctl.resources.base import ResourceKind
+
+
+@dataclass
+class Plan:
+    """Steps in a stable order (layer, dependency order, deletes last) and the live state they came from."""
+
+    env: str
+    steps: list[Step]
+    live: list[LiveResource] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[Step]:
+        return [s for s in self.steps if s.action != "noop"]
+
+    def summary(self) -> dict[str, int]:
+        counts = {action: 0 for action in ("create", "update", "replace", "delete", "noop")}
+        for step in self.steps:
+            counts[step.action] += 1
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"env": self.env, "steps": [s.to_json() for s in self.steps], "summary": self.summary()}
+
+
+def make_plan(
+    env: str,
+    desired: list[Resource],
+    live: list[LiveResource],
+    kinds: Mapping[str, ResourceKind],
+    layers: Iterable[str] = LAYERS,
+) -> Plan:
+    """Decide create / update / replace / delete / noop for every resource in `layers`."""
+    selected = set(layers)
+    desired_by_id = {r.id: r for r in desired}
+    live_by_id, duplicates = _index_live(live)
+
+    outputs: dict[str, dict[str, Any]] = {lr.id: lr.attrs for lr in live_by_id.values()}
+    steps: dict[str, Step] = {}
+    deleted_first: set[str] = set()  # replaced by deleting the old one before creating the new
+    for logical_id in _dependency_order(desired_by_id):
+        resource = desired_by_id[logical_id]
+        current = live_by_id.get(logical_id)
+        if current is not None and current.kind != resource.kind:
+            current = None  # same id, different kind: the old one is deleted below, this one created
+        kind = kinds[resource.kind]
+        step = _compare(resource, current, kind, outputs, deleted_first)
+        if step.action in ("create", "replace"):
+            outputs.pop(logical_id, None)  # dependents see "(known after apply)"
+        if step.action == "replace" and not kind.create_before_delete:
+            deleted_first.add(logical_id)
+        steps[logical_id] = step
+
+    ordered = [steps[i] for i in _dependency_order(desired_by_id)]
+    for current in sorted(live_by_id.values(), key=lambda r: r.id):
+        wanted = desired_by_id.get(current.id)
+        if wanted is None or wanted.kind != current.kind:
+            reason = "no longer in the specs" if wanted is None else f"kind changed to {wanted.kind}"
+            ordered.append(_delete_step(current, reason, key=current.id if wanted is None else None))
+    for dup in duplicates:
+        ordered.append(_delete_step(dup, f"duplicate of {dup.id} (left by an interrupted run)"))
+
+    kept = [s for s in ordered if s.layer in selected]
+    _check_layer_dependencies(kept, ordered, desired_by_id, selected)
+    layer_rank = {name: i for i, name in enumerate(LAYERS)}
+    kept.sort(key=lambda s: (layer_rank.get(s.layer, len(LAYERS)), s.action == "delete"))
+    return Plan(env=env, steps=kept, live=live)
+
+
+def _index_live(live: list[LiveResource]) -> tuple[dict[str, LiveResource], list[LiveResource]]:
+    """One live resource per logical id; extra copies (a crash between create and record) are duplicates.
+
+    Which copy is kept is decided by physical id, so the same cloud always gives the same plan.
+    """
+    by_id: dict[str, LiveResource] = {}
+    duplicates: list[LiveResource] = []
+    for item in sorted(live, key=lambda r: (r.id, r.physical_id)):
+        if item.id in by_id:
+            duplicates.append(item)
+        else:
+            by_id[item.id] = item
+    return by_id, duplicates
+
+
+def _dependency_order(desired_by_id: dict[str, Resource]) -> list[str]:
+    """Logical ids, dependencies first; ties broken by id so the order is deterministic."""
+    graph = {rid: {d for d in r.dependencies() if d in desired_by_id} for rid, r in desired_by_id.items()}
+    sorter = TopologicalSorter(graph)
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        raise PlatformctlError(f"the desired resources form a dependency cycle: {exc.args[1]}") from None
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return order
+
+
+def _compare(
+    resource: Resource,
+    current: LiveResource | None,
+    kind: ResourceKind,
+    outputs: dict[str, dict[str, Any]],
+    deleted_first: set[str],
+) -> Step:
+    base = dict(kind=resource.kind, id=resource.id, layer=resource.layer, name=resource.name, desired=resource)
+    if current is None:
+        return Step(action="create", **base)
+    wanted = resolve(resource.props, outputs)
+    changes = diff_props(current.props, wanted, kind)
+    if not changes:
+        return Step(action="noop", live=current, **base)
+    forcing = sorted({_top_field(c.path) for c in changes} - kind.updatable)
+    if forcing:
+        reason = ", ".join(forcing) + (" forces" if len(forcing) == 1 else " force") + " replacement"
+        return Step(action="replace", changes=changes, reason=reason, live=current, **base)
+    # An in-place update cannot let go of a resource that must be deleted before its successor exists.
+    for top in sorted({_top_field(c.path) for c in changes}):
+        held = sorted({ref.id for ref in walk_refs(resource.props.get(top))} & deleted_first)
+        if held:
+            reason = f"{top} refers to {held[0]}, which is replaced first"
+            return Step(action="replace", changes=changes, reason=reason, live=current, **base)
+    return Step(action="update", changes=changes, live=current, **base)
+
+
+def diff_props(live_props: dict[str, Any], wanted: dict[str, Any], kind: ResourceKind) -> list[Change]:
+    """Field-level differences, after putting both sides in the kind's canonical form."""
+    old = _canonical(live_props, kind, wanted)
+    new = _canonical(wanted, kind, wanted)
+    tree = DeepDiff(old, new, view="tree", verbose_level=2)
+    changes: list[Change] = []
+    for group in tree.values():
+        for level in group:
+            path = _format_path(level.path(output_format="list"))
+            changes.append(Change(path=path, old=_present(level.t1), new=_present(level.t2)))
+    return sorted(changes, key=lambda c: c.path)
+
+
+def _canonical(props: dict[str, Any], kind: ResourceKind, wanted: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        if key in kind.unreadable and not contains_unknown(wanted.get(key)):
+            continue  # AWS cannot tell us; it changes only through a replaced reference
+        if key in kind.unordered and isinstance(value, list):
+            value = sorted(value, key=_sort_key)
+        out[key] = value
+    return out
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _present(value: Any) -> Any:
+    return None if type(value).__name__ == "NotPresent" else value
+
+
+def _format_path(parts: list[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _top_field(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def _delete_step(current: LiveResource, reason: str, key: str | None = None) -> Step:
+    return Step(
+        action="delete",
+        kind=current.kind,
+        id=key or f"{current.id}#{current.physical_id}",
+        layer=current.layer if current.layer in LAYERS else "platform",
+        name=current.name,
+        reason=reason,
+        live=current,
+    )
+
+
+def _check_layer_dependencies(
+    kept: list[Step], everything: list[Step], desired_by_id: dict[str, Resource], selected: set[str]
+) -> None:
+    """With --layer, refuse a plan whose steps need work in a layer that was left out."""
+    if selected >= set(LAYERS):
+        return
+    pending_elsewhere = {s.id: s for s in everything if s.layer not in selected and s.action != "noop"}
+    for step in kept:
+        if step.desired is None or step.action == "noop":
+            continue
+        for dep in sorted(step.desired.dependencies()):
+            blocker = pending_elsewhere.get(dep)
+            if blocker and blocker.action in ("create", "replace"):
+                raise PlatformctlError(
+                    f"layer '{step.layer}' needs {blocker.id} from layer '{blocker.layer}', which is not "
+                    f"applied yet (would {blocker.action}): run `apply --layer {blocker.layer}` first, "
+                    "or apply without --layer"
+                )

@@ -1,0 +1,87 @@
+"""The engine, top to bottom: specs → desired graph → live state → plan → ordered, parallel execution.
+
+This is the only place the steps are put together; the CLI calls it, and so do tests and the benchmark.
+It knows no resource kind by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from platformctl.aws import Aws
+from platformctl.engine.executor import Listener, Report, execute
+from platformctl.engine.live import read_live
+from platformctl.engine.model import LiveResource, Resource
+from platformctl.engine.planner import Plan, make_plan
+from platformctl.errors import PlatformctlError
+from platformctl.layers import BuildContext, desired_resources
+from platformctl.naming import LAYERS
+from platformctl.resources import registry
+from platformctl.resources.base import Context, ResourceKind
+from platformctl.specs import SpecSet
+
+
+@dataclass
+class Reconciler:
+    specs: SpecSet
+    aws: Aws
+    poll_interval: float = 2.0
+    kinds: dict[str, ResourceKind] = field(default_factory=registry)
+
+    def __post_init__(self) -> None:
+        if self.specs.env is None:
+            raise ValueError("a Reconciler works on one environment: load the specs with an env")
+        self.ctx = Context(
+            aws=self.aws,
+            platform=self.specs.platform.platform,
+            env=self.specs.env,
+            extra_tags=dict(self.specs.platform.tags),
+            poll_interval=self.poll_interval,
+        )
+        self._account_id: str | None = None
+
+    @property
+    def env(self) -> str:
+        return self.ctx.env
+
+    def account_id(self) -> str:
+        if self._account_id is None:
+            self._account_id = self.aws.client("sts").get_caller_identity()["Account"]
+        return self._account_id
+
+    def desired(self) -> list[Resource]:
+        return desired_resources(BuildContext(self.specs, self.account_id()))
+
+    def read(self) -> list[LiveResource]:
+        return read_live(self.kinds, self.ctx)
+
+    def plan(self, layers: Iterable[str] = LAYERS) -> Plan:
+        """What `apply` would do to make the selected layers match the specs."""
+        return make_plan(self.env, self.desired(), self.read(), self.kinds, check_layers(layers))
+
+    def destroy_plan(self, layers: Iterable[str] = LAYERS) -> Plan:
+        """Delete everything we own in the selected layers, refusing while a later layer still stands."""
+        selected = check_layers(layers)
+        live = self.read()
+        standing = sorted({r.layer for r in live if r.layer not in selected})
+        for layer in selected:
+            later = [s for s in standing if LAYERS.index(s) > LAYERS.index(layer)]
+            if later:
+                raise PlatformctlError(
+                    f"cannot destroy layer '{layer}': layer '{later[0]}' still depends on it and has live "
+                    f"resources; destroy --layer {later[0]} first, or destroy without --layer"
+                )
+        keep = [r for r in self.desired() if r.layer not in selected]
+        return make_plan(self.env, keep, live, self.kinds, selected)
+
+    def apply(self, plan: Plan, parallelism: int = 16, listener: Listener | None = None) -> Report:
+        return execute(plan, self.kinds, self.ctx, parallelism=parallelism, listener=listener)
+
+
+def check_layers(layers: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(layers))
+    unknown = [name for name in chosen if name not in LAYERS]
+    if unknown:
+        raise PlatformctlError(f"unknown layer '{unknown[0]}': expected one of {', '.join(LAYERS)}")
+    return chosen

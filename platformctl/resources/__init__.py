@@ -1,0 +1,50 @@
+"""Every AWS resource kind platformctl manages, registered in this one place.
+
+The engine reads every registered kind (so it finds what we own even after it left the specs) and looks
+kinds up by their `kind` string; it imports no kind module itself.
+"""
+
+from __future__ import annotations
+
+from platformctl.resources.base import ResourceKind
+from platformctl.resources.ec2_eip import ElasticIp
+from platformctl.resources.ec2_internet_gateway import InternetGateway
+from platformctl.resources.ec2_nat_gateway import NatGateway
+from platformctl.resources.ec2_route_table import RouteTable
+from platformctl.resources.ec2_security_group import SecurityGroup
+from platformctl.resources.ec2_security_group_rule import SecurityGroupRule
+from platformctl.resources.ec2_subnet import Subnet
+from platformctl.resources.ec2_vpc import Vpc
+from platformctl.resources.ecs_cluster import EcsCluster
+from platformctl.resources.elbv2_listener import Listener
+from platformctl.resources.elbv2_load_balancer import LoadBalancer
+from platformctl.resources.kms_alias import KmsAlias
+from platformctl.resources.kms_key import KmsKey
+from platformctl.resources.logs_log_group import LogGroup
+from platformctl.resources.servicediscovery_namespace import CloudMapNamespace
+
+KIND_CLASSES: tuple[type[ResourceKind], ...] = (
+    # platform layer
+    KmsKey,
+    KmsAlias,
+    Vpc,
+    InternetGateway,
+    Subnet,
+    ElasticIp,
+    NatGateway,
+    RouteTable,
+    SecurityGroup,
+    SecurityGroupRule,
+    LoadBalancer,
+    Listener,
+    EcsCluster,
+    CloudMapNamespace,
+    LogGroup,
+)
+
+
+def registry() -> dict[str, ResourceKind]:
+    """A fresh instance of every kind, keyed by its kind string."""
+    kinds = {cls.kind: cls() for cls in KIND_CLASSES}
+    assert len(kinds) == len(KIND_CLASSES), "two kind classes share a kind string"
+    return kinds

@@ -1,0 +1,109 @@
+"""The load balancer's HTTP listener; its default action answers 404 for paths no rule routes.
+
+Listeners are found under our load balancers (the list shared with the load balancer kind), then kept
+only if they carry our tags themselves: a listener added by hand to our load balancer is not ours.
+A default action other than a fixed response is read back in a shape that can never equal the desired
+one, so it shows as drift and modify_listener puts the fixed response back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from platformctl.aws import error_code
+from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.resources.base import Context, ResourceKind, tag_list
+from platformctl.resources.elbv2_load_balancer import describe_tags, our_load_balancers
+
+_NOT_FOUND = "ListenerNotFound"
+
+
+def default_actions(action: dict[str, Any]) -> list[dict[str, Any]]:
+    """Desired `default_action` → the DefaultActions parameter of create/modify_listener."""
+    config = {"StatusCode": str(action["status_code"]), "ContentType": action["content_type"]}
+    if action.get("message_body"):
+        config["MessageBody"] = action["message_body"]
+    return [{"Type": "fixed-response", "FixedResponseConfig": config}]
+
+
+def _default_action(actions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Live DefaultActions → desired shape; AWS omits an empty message body."""
+    if len(actions) == 1 and actions[0].get("Type") == "fixed-response":
+        config = actions[0].get("FixedResponseConfig") or {}
+        return {
+            "type": "fixed-response",
+            "status_code": str(config.get("StatusCode", "")),
+            "content_type": config.get("ContentType", ""),
+            "message_body": config.get("MessageBody", ""),
+        }
+    return {"type": ",".join(a.get("Type", "?") for a in actions), "actions": actions}
+
+
+class Listener(ResourceKind):
+    kind: ClassVar[str] = "elbv2.listener"
+    service: ClassVar[str] = "elbv2"
+    id_attr: ClassVar[str] = "ListenerArn"
+    updatable: ClassVar[frozenset[str]] = frozenset({"port", "protocol", "default_action"})
+    not_found_codes: ClassVar[frozenset[str]] = frozenset({_NOT_FOUND})
+
+    def read(self, ctx: Context) -> list[LiveResource]:
+        elbv2 = ctx.client("elbv2")
+        listeners: dict[str, dict[str, Any]] = {}
+        for lb in our_load_balancers(ctx):
+            try:
+                for page in elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=lb.arn):
+                    for listener in page.get("Listeners", []):
+                        listeners[listener["ListenerArn"]] = listener
+            except Exception as exc:
+                if error_code(exc) != "LoadBalancerNotFound":
+                    raise  # else deleted since it was listed: its listeners went with it
+        tags = describe_tags(ctx, list(listeners))
+        found: list[LiveResource] = []
+        for arn, listener in listeners.items():
+            live = self.live(
+                ctx,
+                tags.get(arn, {}),
+                name=f"{listener['Protocol']}:{listener['Port']}",
+                physical_id=arn,
+                props={
+                    "load_balancer": listener["LoadBalancerArn"],
+                    "port": listener["Port"],
+                    "protocol": listener["Protocol"],
+                    "default_action": _default_action(listener.get("DefaultActions") or []),
+                },
+                attrs={"ListenerArn": arn},
+            )
+            if live:
+                found.append(live)
+        return found
+
+    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
+        listener = ctx.client("elbv2").create_listener(
+            LoadBalancerArn=props["load_balancer"],
+            Port=int(props["port"]),
+            Protocol=props["protocol"],
+            DefaultActions=default_actions(props["default_action"]),
+            Tags=tag_list(ctx.tags_for(resource)),
+        )["Listeners"][0]
+        return {"ListenerArn": listener["ListenerArn"]}
+
+    def update(
+        self,
+        ctx: Context,
+        resource: Resource,
+        live: LiveResource,
+        props: dict[str, Any],
+        changes: list[Change],
+    ) -> dict[str, Any]:
+        # One call sets all three; sending unchanged values is harmless and keeps the request whole.
+        ctx.client("elbv2").modify_listener(
+            ListenerArn=live.physical_id,
+            Port=int(props["port"]),
+            Protocol=props["protocol"],
+            DefaultActions=default_actions(props["default_action"]),
+        )
+        return dict(live.attrs)
+
+    def delete(self, ctx: Context, live: LiveResource) -> None:
+        elbv2 = ctx.client("elbv2")
+        self.ignore_missing(lambda: elbv2.delete_listener(ListenerArn=live.physical_id))

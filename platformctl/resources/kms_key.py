@@ -1,0 +1,199 @@
+"""Customer-managed KMS keys: the environment's encryption keys (logs, queues, topics).
+
+Our keys are found with the Resource Groups Tagging API, which filters by our tags server-side: one call
+instead of list_keys plus a list_resource_tags per key in the account. AWS never deletes a key at once;
+deletion is scheduled (7 days here) and the key lingers as PendingDeletion. For us such a key is already
+gone: it cannot be used, and a new apply must create a fresh one rather than "find" the dying key.
+
+The key policy is compared as a parsed document in one canonical form (`normalize_policy`), because AWS
+stores and returns policy JSON in whatever spelling it was written: key order, a bare string or a
+one-element list for an action, a bare statement object or a list of one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from platformctl.aws import error_code
+from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.naming import TAG_ENV, TAG_PLATFORM
+from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+
+# Key states that mean the key is on its way out and no longer ours to manage.
+_DYING_STATES = frozenset({"PendingDeletion", "PendingReplicaDeletion"})
+# IAM principals named in a policy take a while to propagate; KMS rejects a policy naming one too early.
+_POLICY_NOT_READY = {"MalformedPolicyDocumentException"}
+PENDING_WINDOW_DAYS = 7
+
+
+@dataclass(frozen=True)
+class OwnedKey:
+    """A key carrying our tags for this platform and env that is not scheduled for deletion."""
+
+    key_id: str
+    arn: str
+    tags: dict[str, str]
+    metadata: dict[str, Any]
+
+
+def our_keys(ctx: Context) -> list[OwnedKey]:
+    """Our live keys, fetched once per read pass: the key kind and the alias kind both need them."""
+    return ctx.cached(("kms", "our-keys"), lambda: _fetch_our_keys(ctx))
+
+
+def _fetch_our_keys(ctx: Context) -> list[OwnedKey]:
+    tagging = ctx.client("resourcegroupstaggingapi")
+    kms = ctx.client("kms")
+    tag_filters = [
+        {"Key": TAG_PLATFORM, "Values": [ctx.platform]},
+        {"Key": TAG_ENV, "Values": [ctx.env]},
+    ]
+    keys: list[OwnedKey] = []
+    for page in tagging.get_paginator("get_resources").paginate(
+        ResourceTypeFilters=["kms:key"], TagFilters=tag_filters
+    ):
+        for mapping in page.get("ResourceTagMappingList", []):
+            tags = tag_dict(mapping.get("Tags"))
+            if ctx.identity(tags) is None:
+                continue
+            try:
+                metadata = kms.describe_key(KeyId=mapping["ResourceARN"])["KeyMetadata"]
+            except Exception as exc:
+                # The tagging index lags behind: a key deleted since is still listed for a while.
+                if error_code(exc) == "NotFoundException":
+                    continue
+                raise
+            if metadata.get("KeyState") in _DYING_STATES:
+                continue
+            keys.append(OwnedKey(metadata["KeyId"], metadata["Arn"], tags, metadata))
+    return keys
+
+
+def normalize_policy(doc: dict[str, Any] | str | None) -> dict[str, Any]:
+    """The canonical form of an IAM-style policy document, applied to desired and live alike.
+
+    Dict keys are sorted recursively; a list of strings is sorted and deduplicated, and collapsed to a
+    bare string when it holds one (AWS accepts both spellings and returns whichever was written); a bare
+    `Statement` object becomes a list of one. Lists of objects keep their order (statement order is how
+    people read a policy, and reordering them is not a change worth an update).
+    """
+    if doc is None:
+        return {}
+    if isinstance(doc, str):
+        doc = json.loads(doc) if doc.strip() else {}
+    normalized = _normalize(doc)
+    if isinstance(normalized, dict) and isinstance(normalized.get("Statement"), dict):
+        normalized["Statement"] = [normalized["Statement"]]
+    return normalized
+
+
+def _normalize(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _normalize(value[key]) for key in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        items = [_normalize(item) for item in value]
+        if all(isinstance(item, str) for item in items):
+            unique = sorted(set(items))
+            return unique[0] if len(unique) == 1 else unique
+        return items
+    return value
+
+
+class KmsKey(ResourceKind):
+    kind: ClassVar[str] = "kms.key"
+    service: ClassVar[str] = "kms"
+    id_attr: ClassVar[str] = "KeyId"
+    updatable: ClassVar[frozenset[str]] = frozenset({"description", "rotation", "policy"})
+    # Keys have no unique name: a replacement can exist before the old one is scheduled for deletion.
+    create_before_delete: ClassVar[bool] = True
+    not_found_codes: ClassVar[frozenset[str]] = frozenset({"NotFoundException"})
+
+    def read(self, ctx: Context) -> list[LiveResource]:
+        kms = ctx.client("kms")
+        found: list[LiveResource] = []
+        for key in our_keys(ctx):
+            rotation = kms.get_key_rotation_status(KeyId=key.key_id)["KeyRotationEnabled"]
+            policy = kms.get_key_policy(KeyId=key.key_id, PolicyName="default")["Policy"]
+            live = self.live(
+                ctx,
+                key.tags,
+                name=key.metadata.get("Description") or key.key_id,
+                physical_id=key.key_id,
+                props={
+                    "description": key.metadata.get("Description", ""),
+                    "rotation": bool(rotation),
+                    "policy": normalize_policy(policy),
+                },
+                attrs={"KeyId": key.key_id, "Arn": key.arn},
+            )
+            if live:
+                found.append(live)
+        return found
+
+    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
+        kms = ctx.client("kms")
+        tags = tag_list(ctx.tags_for(resource), "TagKey", "TagValue")
+        metadata = ctx.retry_on(
+            _POLICY_NOT_READY,
+            lambda: kms.create_key(
+                Description=props["description"],
+                Policy=json.dumps(normalize_policy(props["policy"])),
+                Tags=tags,
+            )["KeyMetadata"],
+            timeout=120,
+        )
+        if props["rotation"]:
+            kms.enable_key_rotation(KeyId=metadata["KeyId"])
+        return {"KeyId": metadata["KeyId"], "Arn": metadata["Arn"]}
+
+    def update(
+        self,
+        ctx: Context,
+        resource: Resource,
+        live: LiveResource,
+        props: dict[str, Any],
+        changes: list[Change],
+    ) -> dict[str, Any]:
+        kms = ctx.client("kms")
+        key_id = live.physical_id
+        if props["description"] != live.props.get("description"):
+            kms.update_key_description(KeyId=key_id, Description=props["description"])
+        if bool(props["rotation"]) != live.props.get("rotation"):
+            if props["rotation"]:
+                kms.enable_key_rotation(KeyId=key_id)
+            else:
+                kms.disable_key_rotation(KeyId=key_id)
+        policy = normalize_policy(props["policy"])
+        if policy != live.props.get("policy"):
+            ctx.retry_on(
+                _POLICY_NOT_READY,
+                lambda: kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(policy)),
+                timeout=120,
+            )
+        return dict(live.attrs)
+
+    def delete(self, ctx: Context, live: LiveResource) -> None:
+        kms = ctx.client("kms")
+        # The bare key id, not the ARN: the emulator rejects an ARN here (AWS takes either).
+        key_id = live.attrs.get("KeyId") or live.physical_id.rsplit("/", 1)[-1]
+        try:
+            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=PENDING_WINDOW_DAYS)
+        except Exception as exc:
+            code = error_code(exc)
+            if code in self.not_found_codes:
+                return
+            # AWS refuses to schedule a key that is already scheduled: that is the outcome we want.
+            if code == "KMSInvalidStateException" and _state(ctx, key_id) in _DYING_STATES | {None}:
+                return
+            raise
+
+
+def _state(ctx: Context, key_id: str) -> str | None:
+    try:
+        return ctx.client("kms").describe_key(KeyId=key_id)["KeyMetadata"].get("KeyState")
+    except Exception as exc:
+        if error_code(exc) == "NotFoundException":
+            return None
+        raise

@@ -1,0 +1,41 @@
+"""Shared fixtures: AWS credentials that can never reach a real account, and the moto server over HTTP."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+# Fake credentials for every test, so nothing here can ever talk to a real account.
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_SESSION_TOKEN"] = "testing"
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ.pop("AWS_PROFILE", None)
+os.environ.pop("PLATFORMCTL_ENDPOINT_URL", None)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto server on a free 127.0.0.1 port for the whole run; the endpoint URL."""
+    from platformctl import local
+
+    port = local.free_port()
+    process = local.spawn(port, tmp_path_factory.mktemp("moto") / "moto.log")
+    endpoint = f"http://{local.HOST}:{port}"
+    try:
+        local.wait_until_answering(endpoint, process)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def endpoint(moto_server: str) -> str:
+    """The moto server, emptied before the test so each test starts from an empty account."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=30).close()
+    return moto_server

@@ -1,0 +1,103 @@
+"""Drive the real CLI in-process against the moto server, and look at the account the way a user would."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from platformctl import cli
+
+SEED_SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+class Cli:
+    """`platformctl --specs <copy> --endpoint-url <moto> ...`, returning exit code and output."""
+
+    def __init__(self, endpoint: str, specs: Path, capsys: pytest.CaptureFixture[str]):
+        self.endpoint, self.specs, self.capsys = endpoint, specs, capsys
+
+    def __call__(self, *args: str) -> CliResult:
+        self.capsys.readouterr()
+        code = cli.run(["--specs", str(self.specs), "--endpoint-url", self.endpoint, *args])
+        captured = self.capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.specs / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new, 1))
+
+
+def copy_seed_specs(tmp_path: Path) -> Path:
+    target = tmp_path / "specs"
+    shutil.copytree(SEED_SPECS, target)
+    return target
+
+
+def client(endpoint: str, service: str, region: str = "us-east-1") -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name=region)
+
+
+def our_live_arns(endpoint: str, platform: str, env: str) -> list[str]:
+    """Every resource still carrying our tags that is not in a deleted state, as a user would check it."""
+    ec2, ecs, kms, elb, logs, sd = (
+        client(endpoint, s) for s in ("ec2", "ecs", "kms", "elbv2", "logs", "servicediscovery")
+    )
+    filters = [
+        {"Name": "tag:platformctl:platform", "Values": [platform]},
+        {"Name": "tag:platformctl:env", "Values": [env]},
+    ]
+    found: list[str] = []
+    found += [v["VpcId"] for v in ec2.describe_vpcs(Filters=filters)["Vpcs"]]
+    found += [s["SubnetId"] for s in ec2.describe_subnets(Filters=filters)["Subnets"]]
+    found += [g["GroupId"] for g in ec2.describe_security_groups(Filters=filters)["SecurityGroups"]]
+    found += [r["RouteTableId"] for r in ec2.describe_route_tables(Filters=filters)["RouteTables"]]
+    found += [i["InternetGatewayId"] for i in ec2.describe_internet_gateways(Filters=filters)["InternetGateways"]]
+    found += [a["AllocationId"] for a in ec2.describe_addresses(Filters=filters)["Addresses"]]
+    found += [
+        n["NatGatewayId"]
+        for n in ec2.describe_nat_gateways(Filter=filters)["NatGateways"]
+        if n["State"] not in ("deleted", "deleting")
+    ]
+    clusters = ecs.list_clusters()["clusterArns"]
+    if clusters:
+        for c in ecs.describe_clusters(clusters=clusters, include=["TAGS"])["clusters"]:
+            tags = {t["key"]: t["value"] for t in c.get("tags", [])}
+            if c["status"] == "ACTIVE" and _ours(tags, platform, env):
+                found.append(c["clusterArn"])
+    for key in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key["KeyId"])["Tags"]}
+        if meta["KeyState"] != "PendingDeletion" and _ours(tags, platform, env):
+            found.append(meta["Arn"])
+    lbs = [lb["LoadBalancerArn"] for lb in elb.describe_load_balancers()["LoadBalancers"]]
+    for i in range(0, len(lbs), 20):
+        for desc in elb.describe_tags(ResourceArns=lbs[i : i + 20])["TagDescriptions"]:
+            if _ours({t["Key"]: t["Value"] for t in desc["Tags"]}, platform, env):
+                found.append(desc["ResourceArn"])
+    for group in logs.describe_log_groups()["logGroups"]:
+        tags = logs.list_tags_for_resource(resourceArn=group["logGroupArn"])["tags"]
+        if _ours(tags, platform, env):
+            found.append(group["logGroupName"])
+    for ns in sd.list_namespaces()["Namespaces"]:
+        tags = {t["Key"]: t["Value"] for t in sd.list_tags_for_resource(ResourceARN=ns["Arn"])["Tags"]}
+        if _ours(tags, platform, env):
+            found.append(ns["Arn"])
+    return found
+
+
+def _ours(tags: dict[str, str], platform: str, env: str) -> bool:
+    return tags.get("platformctl:platform") == platform and tags.get("platformctl:env") == env
