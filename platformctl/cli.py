@@ -61,6 +61,7 @@ LayerOption = Annotated[
     typer.Option("--layer", "-l", help="Limit to a layer: platform, messaging, services, api. Repeatable."),
 ]
 OutputOption = Annotated[Output, typer.Option("--output", "-o", help="text for people, json for pipelines.")]
+LocalOption = Annotated[bool, typer.Option("--local", help="Talk to the local emulator (same as the global --local).")]
 
 
 @app.callback()
@@ -79,6 +80,13 @@ def _global(
 ) -> None:
     """Global options go before the command: platformctl --specs other/specs --local diff --env qa"""
     ctx.obj = Options(specs, local, endpoint_url, region, profile)
+
+
+def _options(ctx: typer.Context, local: bool) -> Options:
+    options: Options = ctx.obj
+    if local:
+        options.local = True
+    return options
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -227,12 +235,13 @@ def diff(
     layer: LayerOption = None,
     output: OutputOption = Output.text,
     out_file: Annotated[Path | None, typer.Option("--out", help="Save the plan to apply later exactly.")] = None,
+    local: LocalOption = False,
 ) -> None:
     """Compare the specs with live AWS and print the plan. Exit 0 in sync, 2 changes pending, 1 error."""
     from platformctl.engine import planfile
     from platformctl.render import plan_json, print_plan
 
-    options: Options = ctx.obj
+    options = _options(ctx, local)
     layers = _layers(layer)
     reconciler = _reconciler(options, env)
     plan = reconciler.plan(layers)
@@ -259,13 +268,14 @@ def apply(
     ] = None,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, max=64, help="AWS calls at once.")] = 16,
     output: OutputOption = Output.text,
+    local: LocalOption = False,
 ) -> None:
     """Show the plan, ask, then make live AWS match the specs."""
     from platformctl.engine import planfile
     from platformctl.engine.lock import EnvironmentLock
     from platformctl.render import plan_json, print_plan, print_report, summary_line
 
-    options: Options = ctx.obj
+    options = _options(ctx, local)
     reconciler = _reconciler(options, env)
     # Refuse what cannot be confirmed before any AWS call, including taking the lock.
     _require_confirmable(auto_approve or confirm_env is not None)
@@ -320,12 +330,13 @@ def destroy(
     ] = None,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, max=64, help="AWS calls at once.")] = 16,
     output: OutputOption = Output.text,
+    local: LocalOption = False,
 ) -> None:
     """Delete what this platform owns in an environment, in reverse order (api → services → messaging → platform)."""
     from platformctl.engine.lock import EnvironmentLock
     from platformctl.render import plan_json, print_plan, print_report
 
-    options: Options = ctx.obj
+    options = _options(ctx, local)
     reconciler = _reconciler(options, env)
     _require_confirmable(auto_approve or confirm_env is not None)
     _confirm_env(reconciler.specs, confirm_env, "destroy it")
@@ -352,11 +363,11 @@ def destroy(
 
 
 @app.command()
-def status(ctx: typer.Context, env: EnvOption, output: OutputOption = Output.text) -> None:
+def status(ctx: typer.Context, env: EnvOption, local: LocalOption = False, output: OutputOption = Output.text) -> None:
     """What is live in an environment: outputs and every resource platformctl owns there."""
     from platformctl.render import status_table
 
-    options: Options = ctx.obj
+    options = _options(ctx, local)
     reconciler = _reconciler(options, env)
     live = reconciler.read()
     outputs = _outputs(live)
@@ -439,11 +450,11 @@ def add_service(
 
 
 @app.command()
-def unlock(ctx: typer.Context, env: EnvOption) -> None:
+def unlock(ctx: typer.Context, env: EnvOption, local: LocalOption = False) -> None:
     """Break the apply/destroy lock of an environment left by a run that was killed."""
     from platformctl.engine.lock import break_lock
 
-    options: Options = ctx.obj
+    options = _options(ctx, local)
     specs = _load(options, env)
     holder = break_lock(_aws(options, specs), specs.platform.platform, env)
     if holder is None:

@@ -85,7 +85,22 @@ def execute(
     outputs_lock = threading.Lock()
     notify = listener or (lambda *_: None)
 
+    report = Report()
+    running = 0
+    running_lock = threading.Lock()
+
     def run(op: Operation) -> OpResult:
+        nonlocal running
+        with running_lock:
+            running += 1
+            report.peak_in_flight = max(report.peak_in_flight, running)
+        try:
+            return _run(op)
+        finally:
+            with running_lock:
+                running -= 1
+
+    def _run(op: Operation) -> OpResult:
         started = time.monotonic()
         notify("start", op, None)
         try:
@@ -102,10 +117,10 @@ def execute(
         notify("finish", op, result)
         return result
 
-    report = Report()
     sorter = TopologicalSorter(preds)
     sorter.prepare()
     finished: set[tuple[str, str]] = set()
+    succeeded: set[tuple[str, str]] = set()
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:
         in_flight: dict[Future[OpResult], Operation] = {}
         stopping = False
@@ -113,7 +128,6 @@ def execute(
             if not stopping:
                 for key in sorted(sorter.get_ready()):
                     in_flight[pool.submit(run, ops[key])] = ops[key]
-                report.peak_in_flight = max(report.peak_in_flight, len(in_flight))
             if not in_flight:
                 break
             try:
@@ -127,11 +141,12 @@ def execute(
                 report.results.append(result)
                 finished.add(op.key)
                 if result.status == "done":
+                    succeeded.add(op.key)
                     sorter.done(op.key)
 
     for key, op in ops.items():
         if key not in finished:
-            blocked_by = sorted(f"{v} {i}" for v, i in preds[key] if (v, i) not in finished)
+            blocked_by = sorted(f"{v} {i}" for v, i in preds[key] if (v, i) not in succeeded)
             why = "interrupted" if report.interrupted else "a dependency failed"
             detail = f"{why} ({', '.join(blocked_by)})" if blocked_by else why
             report.results.append(OpResult(op, "skipped", error=detail))

@@ -142,6 +142,8 @@ class Step:
     reason: str = ""
     desired: Resource | None = None
     live: LiveResource | None = None
+    # For a replacement: whether the new resource is created before the old one is deleted.
+    create_before_delete: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {

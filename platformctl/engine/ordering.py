@@ -61,7 +61,7 @@ def dependencies(
             for dep in step.desired.dependencies():
                 preds[key] |= {k for k in (("create", dep), ("update", dep)) if k in ops}
         if step.action == "replace":
-            if kinds[step.kind].create_before_delete:
+            if step.create_before_delete:
                 if op.verb == "delete":
                     preds[key].add(("create", step.id))
             elif op.verb == "create":

@@ -96,6 +96,7 @@ def _step_json(s: Step) -> dict[str, Any]:
         "layer": s.layer,
         "name": s.name,
         "reason": s.reason,
+        "create_before_delete": s.create_before_delete,
         "changes": [{"path": c.path, "old": c.old, "new": c.new} for c in s.changes],
         "desired": desired,
         "live": [s.live.kind, s.live.id, s.live.physical_id] if s.live else None,

@@ -76,8 +76,11 @@ def make_plan(
         step = _compare(resource, current, kind, outputs, deleted_first)
         if step.action in ("create", "replace"):
             outputs.pop(logical_id, None)  # dependents see "(known after apply)"
-        if step.action == "replace" and not kind.create_before_delete:
-            deleted_first.add(logical_id)
+        if step.action == "replace":
+            # Old and new can coexist only if the kind allows it and nothing it stands on goes first.
+            step.create_before_delete = kind.create_before_delete and not (resource.dependencies() & deleted_first)
+            if not step.create_before_delete:
+                deleted_first.add(logical_id)
         steps[logical_id] = step
 
     ordered = [steps[i] for i in _dependency_order(desired_by_id)]

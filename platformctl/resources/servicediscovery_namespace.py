@@ -69,8 +69,8 @@ class CloudMapNamespace(ResourceKind):
         token = creator_request_id(ctx, resource, props["name"])
         namespace = self._create(ctx, resource, props, token)
         if namespace is None:
-            # The operation's namespace is gone: AWS answered a token it remembers from before a destroy
-            # with that old operation. Only then is a fresh, one-off token the right thing.
+            # The operation's namespace no longer exists: the token was answered with an operation from
+            # before a destroy. Only then is a fresh, one-off token the right thing.
             namespace = self._create(ctx, resource, props, f"{token[:44]}-{time.time_ns():x}")
         if namespace is None:
             raise AwsCallError(resource.id, _NOT_FOUND, f"namespace {props['name']} vanished after create")
@@ -87,7 +87,9 @@ class CloudMapNamespace(ResourceKind):
             code = error_code(exc)
             if code == "DuplicateRequest":
                 # The same create is still running (an earlier attempt): wait for that one.
-                operation_id = exc.response["DuplicateOperationId"]  # type: ignore[attr-defined]
+                operation_id = getattr(exc, "response", {}).get("DuplicateOperationId")
+                if not operation_id:
+                    raise
             elif code in _EXISTS:
                 namespace = self._adoptable(ctx, resource, name)
                 if namespace is None:

@@ -1,0 +1,303 @@
+"""The engine on an in-memory cloud: planning, ordering and execution, independent of any AWS kind."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from typing import Any, ClassVar
+
+import pytest
+
+from platformctl.engine import planfile
+from platformctl.engine.executor import execute
+from platformctl.engine.model import UNKNOWN, Ref, Resource
+from platformctl.engine.planner import make_plan
+from platformctl.errors import PlatformctlError
+from platformctl.resources.base import Context, ResourceKind
+
+PLATFORM, ENV = "shop", "dev"
+
+
+class FakeCloud:
+    """Resources by physical id, an operation log, and failures to inject."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.log: list[tuple[str, str]] = []
+        self.fail_on: set[tuple[str, str]] = set()
+        self.delay = 0.0
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def record(self, verb: str, logical_id: str) -> None:
+        if (verb, logical_id) in self.fail_on:
+            raise RuntimeError(f"injected failure on {verb} {logical_id}")
+        time.sleep(self.delay)
+        with self.lock:
+            self.log.append((verb, logical_id))
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._ids)}"
+
+
+class FakeKind(ResourceKind):
+    service = "fake"
+    id_attr = "Id"
+
+    def __init__(self, cloud: FakeCloud):
+        self.cloud = cloud
+
+    def read(self, ctx: Context) -> list:
+        found = []
+        for phys, item in sorted(self.cloud.items.items()):
+            if item["kind"] == self.kind:
+                live = self.live(
+                    ctx,
+                    item["tags"],
+                    name=item["tags"]["platformctl:id"],
+                    physical_id=phys,
+                    props=dict(item["props"]),
+                    attrs={"Id": phys},
+                )
+                if live:
+                    found.append(live)
+        return found
+
+    def create(self, ctx: Context, resource: Resource, props: dict) -> dict:
+        self.cloud.record("create", resource.id)
+        phys = self.cloud.new_id(self.kind)
+        self.cloud.items[phys] = {"kind": self.kind, "tags": ctx.tags_for(resource), "props": props}
+        return {"Id": phys}
+
+    def update(self, ctx: Context, resource: Resource, live: Any, props: dict, changes: list) -> dict:
+        self.cloud.record("update", resource.id)
+        self.cloud.items[live.physical_id]["props"] = props
+        return {}
+
+    def delete(self, ctx: Context, live: Any) -> None:
+        self.cloud.record("delete", live.id)
+        self.cloud.items.pop(live.physical_id, None)
+
+
+class Network(FakeKind):
+    kind = "fake.network"
+    updatable: ClassVar = frozenset({"label"})
+    unordered: ClassVar = frozenset({"zones"})
+
+
+class Gateway(FakeKind):
+    kind = "fake.gateway"
+    create_before_delete = True
+
+
+class Group(FakeKind):
+    kind = "fake.group"  # unique names: must be deleted before its successor is created
+    unreadable: ClassVar = frozenset({"secret"})
+
+
+class Member(FakeKind):
+    kind = "fake.member"
+    updatable: ClassVar = frozenset({"groups", "network"})
+
+
+@pytest.fixture
+def cloud() -> FakeCloud:
+    return FakeCloud()
+
+
+@pytest.fixture
+def kinds(cloud: FakeCloud) -> dict[str, ResourceKind]:
+    return {cls.kind: cls(cloud) for cls in (Network, Gateway, Group, Member)}
+
+
+@pytest.fixture
+def ctx() -> Context:
+    return Context(aws=None, platform=PLATFORM, env=ENV, poll_interval=0.001)  # type: ignore[arg-type]
+
+
+def graph(cidr: str = "10.0.0.0/16", label: str = "main", group_name: str = "g1", size: int = 1) -> list[Resource]:
+    return [
+        Resource("fake.network", "net", "platform", "net", {"cidr": cidr, "label": label, "zones": ["a", "b"]}),
+        Resource("fake.gateway", "gw", "platform", "gw", {"network": Ref("net", "Id"), "size": size}),
+        Resource(
+            "fake.group", "grp", "platform", "grp", {"name": group_name, "network": Ref("net", "Id"), "secret": "s"}
+        ),
+        Resource("fake.member", "m1", "services", "m1", {"groups": [Ref("grp", "Id")], "network": Ref("net", "Id")}),
+    ]
+
+
+def read_all(kinds: dict, ctx: Context) -> list:
+    return [live for kind in kinds.values() for live in kind.read(ctx)]
+
+
+def plan_for(desired: list[Resource], kinds: dict, ctx: Context, layers=("platform", "messaging", "services", "api")):
+    return make_plan(ENV, desired, read_all(kinds, ctx), kinds, layers)
+
+
+def apply(desired: list[Resource], kinds: dict, ctx: Context, **kw):
+    plan = plan_for(desired, kinds, ctx)
+    return plan, execute(plan, kinds, ctx, **kw)
+
+
+def actions(plan) -> dict[str, str]:
+    return {s.id: s.action for s in plan.steps}
+
+
+def test_from_empty_everything_is_created_then_in_sync(kinds, ctx, cloud) -> None:
+    plan, report = apply(graph(), kinds, ctx)
+    assert actions(plan) == {"net": "create", "gw": "create", "grp": "create", "m1": "create"}
+    assert report.ok
+    # References were resolved to the physical ids that creates returned.
+    member = next(i for i in cloud.items.values() if i["kind"] == "fake.member")
+    network = next(p for p, i in cloud.items.items() if i["kind"] == "fake.network")
+    assert member["props"]["network"] == network
+    assert plan_for(graph(), kinds, ctx).pending == []
+
+
+def test_an_updatable_field_is_one_field_level_update(kinds, ctx, cloud) -> None:
+    apply(graph(), kinds, ctx)
+    plan = plan_for(graph(label="blue"), kinds, ctx)
+    [step] = plan.pending
+    assert (step.action, step.id) == ("update", "net")
+    assert [(c.path, c.old, c.new) for c in step.changes] == [("label", "main", "blue")]
+    assert execute(plan, kinds, ctx).ok
+    assert plan_for(graph(label="blue"), kinds, ctx).pending == []
+
+
+def test_list_order_of_an_unordered_field_is_not_a_change(kinds, ctx, cloud) -> None:
+    apply(graph(), kinds, ctx)
+    desired = graph()
+    desired[0].props["zones"] = ["b", "a"]
+    assert plan_for(desired, kinds, ctx).pending == []
+
+
+def test_a_field_that_cannot_change_in_place_replaces_and_the_replacement_cascades(kinds, ctx, cloud) -> None:
+    apply(graph(), kinds, ctx)
+    cloud.log.clear()
+    plan = plan_for(graph(cidr="10.1.0.0/16"), kinds, ctx)
+    by_id = {s.id: s for s in plan.steps}
+    assert by_id["net"].action == "replace" and by_id["net"].reason == "cidr forces replacement"
+    # gw and grp hold the network id in a field they cannot update: replaced too, with the unknown new id.
+    assert by_id["gw"].action == "replace" and by_id["gw"].reason == "network forces replacement"
+    assert [(c.path, c.new) for c in by_id["gw"].changes] == [("network", UNKNOWN)]
+    # m1 can update its references in place, but grp is deleted before its successor exists: m1 must let go.
+    assert by_id["m1"].action == "replace"
+    assert by_id["m1"].reason == "groups refers to grp, which is replaced first"
+
+    report = execute(plan, kinds, ctx)
+    assert report.ok, [(r.op.label(), r.error) for r in report.results if r.status != "done"]
+    log = cloud.log
+    # The gateway's kind could create before deleting, but what it stands on goes first: so must it.
+    assert by_id["gw"].create_before_delete is False
+    assert log.index(("delete", "gw")) < log.index(("delete", "net")) < log.index(("create", "net"))
+    assert log.index(("create", "net")) < log.index(("create", "gw"))
+    # delete-first kind: the old group is gone before the new one is created, after its members let go.
+    assert log.index(("delete", "m1")) < log.index(("delete", "grp")) < log.index(("create", "grp"))
+    assert plan_for(graph(cidr="10.1.0.0/16"), kinds, ctx).pending == []
+
+
+def test_a_kind_that_allows_it_is_replaced_create_before_delete(kinds, ctx, cloud) -> None:
+    apply(graph(), kinds, ctx)
+    cloud.log.clear()
+    plan = plan_for(graph(size=2), kinds, ctx)
+    [step] = plan.pending
+    assert (step.action, step.id, step.create_before_delete) == ("replace", "gw", True)
+    assert execute(plan, kinds, ctx).ok
+    assert cloud.log == [("create", "gw"), ("delete", "gw")]
+
+
+def test_removed_resources_are_deleted_dependents_first(kinds, ctx, cloud) -> None:
+    apply(graph(), kinds, ctx)
+    cloud.log.clear()
+    plan, report = apply([], kinds, ctx)
+    assert set(actions(plan).values()) == {"delete"}
+    assert all(s.reason == "no longer in the specs" for s in plan.steps)
+    assert report.ok and cloud.items == {}
+    log = cloud.log
+    assert log.index(("delete", "m1")) < log.index(("delete", "grp")) < log.index(("delete", "net"))
+    assert log.index(("delete", "gw")) < log.index(("delete", "net"))
+
+
+def test_a_failure_skips_only_what_depends_on_it(kinds, ctx, cloud) -> None:
+    cloud.fail_on.add(("create", "grp"))
+    plan, report = apply(graph(), kinds, ctx)
+    status = {r.op.step.id: r.status for r in report.results}
+    assert status == {"net": "done", "gw": "done", "grp": "failed", "m1": "skipped"}
+    failed = report.by_status("failed")[0]
+    assert failed.error_code == "RuntimeError" and "injected failure" in (failed.error or "")
+    assert "create grp" in (report.by_status("skipped")[0].error or "")
+    # A re-run converges: only what failed or was skipped is planned again.
+    cloud.fail_on.clear()
+    again = plan_for(graph(), kinds, ctx)
+    assert {s.id: s.action for s in again.pending} == {"grp": "create", "m1": "create"}
+    assert execute(again, kinds, ctx).ok
+
+
+def test_independent_steps_run_at_once(kinds, ctx, cloud) -> None:
+    cloud.delay = 0.05
+    desired = [
+        Resource(
+            "fake.network", f"net{i}", "platform", f"net{i}", {"cidr": f"10.{i}.0.0/16", "label": "x", "zones": []}
+        )
+        for i in range(6)
+    ]
+    _, report = apply(desired, kinds, ctx, parallelism=4)
+    assert report.ok and report.peak_in_flight == 4
+    _, serial = apply([], kinds, ctx, parallelism=1)
+    assert serial.ok and serial.peak_in_flight == 1
+
+
+def test_unreadable_fields_are_not_compared_unless_a_reference_changes(kinds, ctx, cloud) -> None:
+    apply(graph(), kinds, ctx)
+    for item in cloud.items.values():
+        if item["kind"] == "fake.group":
+            item["props"]["secret"] = None  # as AWS reports it: not at all
+    assert plan_for(graph(), kinds, ctx).pending == []
+
+
+def test_duplicates_left_by_a_crash_are_deleted_deterministically(kinds, ctx, cloud) -> None:
+    apply(graph(), kinds, ctx)
+    original = next(p for p, i in cloud.items.items() if i["kind"] == "fake.network")
+    cloud.items["fake.network-999"] = json.loads(json.dumps(cloud.items[original]))
+    plans = [plan_for(graph(), kinds, ctx) for _ in range(2)]
+    assert [s.to_json() for s in plans[0].steps] == [s.to_json() for s in plans[1].steps]
+    [dup] = plans[0].pending
+    assert dup.action == "delete" and dup.id == "net#fake.network-999" and "duplicate" in dup.reason
+
+
+def test_a_layer_cannot_be_applied_before_the_layer_it_needs(kinds, ctx) -> None:
+    with pytest.raises(PlatformctlError, match="run `apply --layer platform` first"):
+        plan_for(graph(), kinds, ctx, layers=("services",))
+
+
+def test_resources_of_another_environment_are_invisible(kinds, ctx, cloud) -> None:
+    other = Context(aws=None, platform=PLATFORM, env="staging")  # type: ignore[arg-type]
+    apply(graph(), kinds, other)
+    plan = plan_for(graph(), kinds, ctx)
+    assert set(actions(plan).values()) == {"create"}
+    plan_delete, report = apply([], kinds, ctx)
+    assert plan_delete.steps == [] and len(cloud.items) == 4
+
+
+def test_a_saved_plan_round_trips(kinds, ctx, tmp_path) -> None:
+    apply(graph(), kinds, ctx)
+    plan = plan_for(graph(cidr="10.2.0.0/16"), kinds, ctx)
+    path = tmp_path / "p.json"
+    planfile.save(plan, path, platform=PLATFORM, layers=["platform"])
+    loaded = planfile.load(path)
+    assert [s.to_json() for s in loaded["plan"].steps] == [s.to_json() for s in plan.steps]
+    assert loaded["live_fingerprint"] == planfile.live_fingerprint(read_all(kinds, ctx))
+    assert execute(loaded["plan"], kinds, ctx).ok
+    assert plan_for(graph(cidr="10.2.0.0/16"), kinds, ctx).pending == []
+
+
+def test_a_file_that_is_not_a_plan_is_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text("{}")
+    with pytest.raises(PlatformctlError, match="not a platformctl plan file"):
+        planfile.load(path)
+    path.write_text("\x00garbage")
+    with pytest.raises(PlatformctlError, match="not a readable plan file"):
+        planfile.load(path)
