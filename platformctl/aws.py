@@ -76,9 +76,7 @@ class Aws:
         with self._lock:
             client = self._clients.get(service)
             if client is None:
-                client = self._session.client(
-                    service, config=self._config, endpoint_url=self.target.endpoint_url
-                )
+                client = self._session.client(service, config=self._config, endpoint_url=self.target.endpoint_url)
                 client.meta.events.register("before-call", self._count)
                 self._clients[service] = client
             return client

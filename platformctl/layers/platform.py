@@ -87,9 +87,7 @@ def build(ctx: BuildContext) -> list[Resource]:
     )
     for az in zones:
         nat_az = az if net.nat == "per-az" else (nat_zones[0] if nat_zones else None)
-        routes = (
-            [{"destination": "0.0.0.0/0", "target": Ref(f"nat.{nat_az}", "NatGatewayId")}] if nat_az else []
-        )
+        routes = [{"destination": "0.0.0.0/0", "target": Ref(f"nat.{nat_az}", "NatGatewayId")}] if nat_az else []
         add(
             "ec2.route_table",
             f"rtb.private.{az}",
@@ -108,9 +106,7 @@ def build(ctx: BuildContext) -> list[Resource]:
             "description": f"{ctx.prefix} internal ALB: HTTP from inside the VPC only",
         },
     )
-    add_rule(
-        add, "sg.alb", "vpc-http", HTTP, {"cidr": net.cidr}, "HTTP from inside the VPC (API Gateway VPC link)"
-    )
+    add_rule(add, "sg.alb", "vpc-http", HTTP, {"cidr": net.cidr}, "HTTP from inside the VPC (API Gateway VPC link)")
     for name, service in ctx.specs.services.items():
         group = f"sg.service.{name}"
         add(
@@ -123,9 +119,7 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "description": f"{ctx.prefix} service {name}: from the ALB and the services that call it",
             },
         )
-        add_rule(
-            add, group, "alb", service.port, {"group": Ref("sg.alb", "GroupId")}, "from the internal ALB"
-        )
+        add_rule(add, group, "alb", service.port, {"group": Ref("sg.alb", "GroupId")}, "from the internal ALB")
     for caller_name, caller in ctx.specs.services.items():
         for callee in caller.calls:
             port = ctx.specs.services[callee].port
@@ -177,9 +171,7 @@ def build(ctx: BuildContext) -> list[Resource]:
             "name": ctx.prefix,
             "container_insights": "enabled" if cluster.container_insights else "disabled",
             "capacity_providers": ["FARGATE", "FARGATE_SPOT"],
-            "strategy": [
-                {"provider": c.provider, "base": c.base, "weight": c.weight} for c in cluster.capacity
-            ],
+            "strategy": [{"provider": c.provider, "base": c.base, "weight": c.weight} for c in cluster.capacity],
         },
     )
     add(
@@ -247,17 +239,13 @@ def key_policy(ctx: BuildContext) -> dict:
                     ],
                     "Resource": "*",
                     "Condition": {
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:*"
-                        }
+                        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:*"}
                     },
                 },
                 {
                     "Sid": "MessagingEncrypts",
                     "Effect": "Allow",
-                    "Principal": {
-                        "Service": ["events.amazonaws.com", "sns.amazonaws.com", "sqs.amazonaws.com"]
-                    },
+                    "Principal": {"Service": ["events.amazonaws.com", "sns.amazonaws.com", "sqs.amazonaws.com"]},
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                     "Resource": "*",
                 },

@@ -210,7 +210,7 @@ class SpecModel(BaseModel):
 
 class NetworkSpec(SpecModel):
     # azs comes first so the cidr check can see it.
-    azs: int = Field(default=2, ge=1, le=MAX_AZS)
+    azs: int = Field(default=3, ge=1, le=MAX_AZS)
     cidr: str = "10.0.0.0/16"
     nat: Literal["per-az", "single", "none"] = "per-az"
     availability_zones: list[str] | None = None

@@ -133,8 +133,14 @@ def test_destroying_a_layer_that_others_depend_on_is_refused(cli: Cli, endpoint:
 def test_add_service_then_diff_plans_only_that_service(cli: Cli) -> None:
     assert cli("apply", "--env", "dev", "--auto-approve").code == 0
     added = cli(
-        "add-service", "notification", "--port", "8080",
-        "--route", "ANY /notifications/{proxy+}", "--subscribes", "order:order_created",
+        "add-service",
+        "notification",
+        "--port",
+        "8080",
+        "--route",
+        "ANY /notifications/{proxy+}",
+        "--subscribes",
+        "order:order_created",
     )
     assert added.code == 0, added.err
     assert (cli.specs / "services" / "notification.yaml").exists()

@@ -59,9 +59,7 @@ def test_platform_layer_lifecycle(cli: Cli, endpoint: str) -> None:
     cli.edit("platform.yaml", "containerInsights: true", "containerInsights: false")
     changed = plan_of(cli)
     assert [(s["action"], s["id"]) for s in pending(changed)] == [("update", "ecs.cluster")]
-    assert pending(changed)[0]["changes"] == [
-        {"path": "container_insights", "old": "enabled", "new": "disabled"}
-    ]
+    assert pending(changed)[0]["changes"] == [{"path": "container_insights", "old": "enabled", "new": "disabled"}]
     assert cli("diff", "--env", "dev").code == 2
     assert cli("apply", "--env", "dev", "--auto-approve").code == 0
     assert cli("diff", "--env", "dev").code == 0
