@@ -9,6 +9,7 @@ from __future__ import annotations
 from platformctl.engine.model import Ref, Resource
 from platformctl.layers.context import BuildContext
 from platformctl.naming import aws_name
+from platformctl.resources.policy import normalize_policy
 from platformctl.specs import availability_zones, carve_subnets
 
 LAYER = "platform"
@@ -212,8 +213,6 @@ def add_rule(add, group: str, suffix: str, port: int, source: dict, description:
 
 def key_policy(ctx: BuildContext) -> dict:
     """The platform key's policy: the account administers it; Logs, SNS, SQS and EventBridge may use it."""
-    from platformctl.resources.kms_key import normalize_policy
-
     account, region = ctx.account_id, ctx.region
     return normalize_policy(
         {

@@ -20,6 +20,7 @@ from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ENV, TAG_PLATFORM
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.policy import normalize_policy
 
 # Key states that mean the key is on its way out and no longer ours to manage.
 _DYING_STATES = frozenset({"PendingDeletion", "PendingReplicaDeletion"})
@@ -69,36 +70,6 @@ def _fetch_our_keys(ctx: Context) -> list[OwnedKey]:
                 continue
             keys.append(OwnedKey(metadata["KeyId"], metadata["Arn"], tags, metadata))
     return keys
-
-
-def normalize_policy(doc: dict[str, Any] | str | None) -> dict[str, Any]:
-    """The canonical form of an IAM-style policy document, applied to desired and live alike.
-
-    Dict keys are sorted recursively; a list of strings is sorted and deduplicated, and collapsed to a
-    bare string when it holds one (AWS accepts both spellings and returns whichever was written); a bare
-    `Statement` object becomes a list of one. Lists of objects keep their order (statement order is how
-    people read a policy, and reordering them is not a change worth an update).
-    """
-    if doc is None:
-        return {}
-    if isinstance(doc, str):
-        doc = json.loads(doc) if doc.strip() else {}
-    normalized = _normalize(doc)
-    if isinstance(normalized, dict) and isinstance(normalized.get("Statement"), dict):
-        normalized["Statement"] = [normalized["Statement"]]
-    return normalized
-
-
-def _normalize(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _normalize(value[key]) for key in sorted(value)}
-    if isinstance(value, (list, tuple)):
-        items = [_normalize(item) for item in value]
-        if all(isinstance(item, str) for item in items):
-            unique = sorted(set(items))
-            return unique[0] if len(unique) == 1 else unique
-        return items
-    return value
 
 
 class KmsKey(ResourceKind):

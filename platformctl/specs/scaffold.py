@@ -51,7 +51,7 @@ def render_service(
         return f"{text:<31} # {comment}"
 
     lines = [
-        f"# The {name} service. Field reference: docs/spec-reference.md",
+        f"# The {name} service. Field reference: README.md, section Spec reference",
         line(f"service: {name}", "must equal the file name"),
         line(f"image: {image}", "container image; pin a tag or digest"),
         line(f"port: {port}", "container port the API and callers reach"),

@@ -21,8 +21,9 @@ from platformctl.resources.ecs_cluster import EcsCluster
 from platformctl.resources.elbv2_listener import Listener
 from platformctl.resources.elbv2_load_balancer import LoadBalancer, describe_tags
 from platformctl.resources.kms_alias import KmsAlias
-from platformctl.resources.kms_key import KmsKey, normalize_policy
+from platformctl.resources.kms_key import KmsKey
 from platformctl.resources.logs_log_group import LogGroup
+from platformctl.resources.policy import normalize_policy
 from platformctl.resources.servicediscovery_namespace import CloudMapNamespace, creator_request_id
 from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
 
