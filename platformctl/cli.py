@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -120,6 +121,14 @@ def _layers(layer: list[str] | None) -> list[str]:
     from platformctl.naming import LAYERS
 
     return check_layers(layer or LAYERS)
+
+
+def _note_unbuilt(layers: list[str]) -> None:
+    from platformctl.layers import BUILT_LAYERS
+
+    for name in layers:
+        if name not in BUILT_LAYERS:
+            err.print(f"note: this version builds no resources in layer '{name}' yet; only its specs are checked")
 
 
 def _interactive() -> bool:
@@ -245,6 +254,7 @@ def diff(
     layers = _layers(layer)
     reconciler = _reconciler(options, env)
     plan = reconciler.plan(layers)
+    _note_unbuilt(layers if layer else [])
     if out_file is not None:
         planfile.save(plan, out_file, platform=reconciler.ctx.platform, layers=layers)
     if output is Output.json:
@@ -272,37 +282,15 @@ def apply(
 ) -> None:
     """Show the plan, ask, then make live AWS match the specs."""
     from platformctl.engine import planfile
-    from platformctl.engine.lock import EnvironmentLock
-    from platformctl.render import plan_json, print_plan, print_report, summary_line
 
-    options = _options(ctx, local)
-    reconciler = _reconciler(options, env)
-    # Refuse what cannot be confirmed before any AWS call, including taking the lock.
-    _require_confirmable(auto_approve or confirm_env is not None)
-    _confirm_env(reconciler.specs, confirm_env, "apply")
-    as_json = output is Output.json
-    with EnvironmentLock(reconciler.aws, reconciler.ctx.platform, env, command=f"apply --env {env}"):
+    reconciler = _reconciler(_options(ctx, local), env)
+
+    def make_plan() -> Plan:
         if plan_file is not None:
-            plan = _saved_plan(reconciler, plan_file, planfile)
-        else:
-            plan = reconciler.plan(_layers(layer))
-        if not as_json:
-            print_plan(out, plan, title=f"platformctl apply: {reconciler.ctx.platform} / {env}")
-        if not plan.pending:
-            if as_json:
-                out.print(plan_json(plan), markup=False)
-            return
-        _confirm("Apply these changes?", auto_approve=auto_approve or confirm_env is not None)
-        report = _run_with_progress(reconciler, plan, parallelism, quiet=as_json)
-    if as_json:
-        document = {"plan": json.loads(plan_json(plan)), "report": report.to_json()}
-        out.print(json.dumps(document, indent=2, default=str), markup=False)
-    else:
-        print_report(err, report)
-        if report.ok:
-            out.print(f"Applied: {summary_line(plan).removeprefix('Plan for ')}")
-    if not report.ok:
-        raise typer.Exit(1)
+            return _saved_plan(reconciler, plan_file, planfile)
+        return reconciler.plan(_layers(layer))
+
+    _change(reconciler, "apply", make_plan, auto_approve, confirm_env, parallelism, output is Output.json)
 
 
 def _saved_plan(reconciler: Reconciler, path: Path, planfile: Any) -> Plan:
@@ -333,31 +321,52 @@ def destroy(
     local: LocalOption = False,
 ) -> None:
     """Delete what this platform owns in an environment, in reverse order (api → services → messaging → platform)."""
-    from platformctl.engine.lock import EnvironmentLock
-    from platformctl.render import plan_json, print_plan, print_report
+    reconciler = _reconciler(_options(ctx, local), env)
 
-    options = _options(ctx, local)
-    reconciler = _reconciler(options, env)
-    _require_confirmable(auto_approve or confirm_env is not None)
-    _confirm_env(reconciler.specs, confirm_env, "destroy it")
-    as_json = output is Output.json
-    with EnvironmentLock(reconciler.aws, reconciler.ctx.platform, env, command=f"destroy --env {env}"):
-        plan = reconciler.destroy_plan(_layers(layer))
-        if not as_json:
-            print_plan(out, plan, title=f"platformctl destroy: {reconciler.ctx.platform} / {env}")
-        if not plan.pending:
-            if as_json:
-                out.print(plan_json(plan), markup=False)
-            else:
-                out.print(f"Nothing of {reconciler.ctx.platform} is left in {env}.")
+    def make_plan() -> Plan:
+        return reconciler.destroy_plan(_layers(layer))
+
+    _change(reconciler, "destroy", make_plan, auto_approve, confirm_env, parallelism, output is Output.json)
+
+
+def _change(
+    reconciler: Reconciler,
+    command: str,
+    make_plan: Callable[[], Plan],
+    auto_approve: bool,
+    confirm_env: str | None,
+    parallelism: int,
+    as_json: bool,
+) -> None:
+    """apply and destroy alike: confirm what can be, lock, plan, show, ask, execute, report."""
+    from platformctl.engine.lock import EnvironmentLock
+    from platformctl.render import plan_json, print_plan, print_report, summary_line
+
+    env, platform = reconciler.env, reconciler.ctx.platform
+    approved = auto_approve or confirm_env is not None
+    # Refuse what cannot be confirmed before any AWS call, including taking the lock.
+    _require_confirmable(approved)
+    _confirm_env(reconciler.specs, confirm_env, command)
+    with EnvironmentLock(reconciler.aws, platform, env, command=f"{command} --env {env}"):
+        plan = make_plan()
+        if as_json and not plan.pending:
+            out.print(plan_json(plan), markup=False)
             return
-        _confirm(f"Destroy {len(plan.pending)} resources in {env}?", auto_approve=auto_approve or bool(confirm_env))
+        if not as_json:
+            print_plan(out, plan, title=f"platformctl {command}: {platform} / {env}")
+        if not plan.pending:
+            if command == "destroy":
+                out.print(f"Nothing of {platform} is left in {env}.")
+            return
+        _confirm(f"{command.capitalize()} these {len(plan.pending)} changes in {env}?", auto_approve=approved)
         report = _run_with_progress(reconciler, plan, parallelism, quiet=as_json)
     if as_json:
         document = {"plan": json.loads(plan_json(plan)), "report": report.to_json()}
         out.print(json.dumps(document, indent=2, default=str), markup=False)
     else:
-        print_report(err, report)
+        print_report(err, report, command)
+        if report.ok:
+            out.print(f"Done: {summary_line(plan).removeprefix('Plan for ')}")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -63,7 +63,7 @@ def plan_json(plan: Plan, calls: int | None = None) -> str:
     return json.dumps(document, indent=2, sort_keys=False, default=str)
 
 
-def print_report(console: Console, report: Report) -> None:
+def print_report(console: Console, report: Report, command: str = "apply") -> None:
     done, failed, skipped = (report.by_status(s) for s in ("done", "failed", "skipped"))
     for result in failed:
         step = result.op.step

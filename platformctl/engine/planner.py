@@ -159,8 +159,8 @@ def _compare(
 
 def diff_props(live_props: dict[str, Any], wanted: dict[str, Any], kind: ResourceKind) -> list[Change]:
     """Field-level differences, after putting both sides in the kind's canonical form."""
-    old = _canonical(live_props, kind, wanted)
-    new = _canonical(wanted, kind, wanted)
+    old = _canonical(kind.canonical(live_props), kind, wanted)
+    new = _canonical(kind.canonical(wanted), kind, wanted)
     tree = DeepDiff(old, new, view="tree", verbose_level=2)
     changes: list[Change] = []
     for group in tree.values():

@@ -1,15 +1,183 @@
-"""The messaging layer: SNS topics, SQS queues with dead-letter queues, filtered subscriptions, EventBridge.
+"""The messaging layer: the event backbone the services' specs describe.
 
-Recognised by the engine, the CLI and the spec models, but it builds no resources yet (tracked as issue
-3). Until then `diff --layer messaging` shows nothing to do and `validate` still checks every field these
-resources will come from.
+- one SNS topic per service that publishes (`<platform>-<env>-<service>-events`);
+- one SQS queue, with its dead-letter queue and redrive, per service that receives anything (subscribes
+  to another service's events, or has EventBridge rules). A service that receives nothing gets no queue:
+  an empty queue would only be one more thing to secure and watch;
+- one SNS → SQS subscription per `subscribes` entry, raw delivery, filtered on the `event_type`
+  message attribute to exactly the listed events;
+- a queue policy allowing `sqs:SendMessage` only from the topics (and rules) that feed the queue;
+- the EventBridge bus `<platform>-<env>` and each service's `rules` targeting its queue;
+- a CloudWatch alarm per dead-letter queue (depth ≥ 1), so failed messages are never silent.
 """
 
 from __future__ import annotations
 
-from platformctl.engine.model import Resource
+from typing import Any
+
+from platformctl.engine.model import Ref, Resource
 from platformctl.layers.context import BuildContext
+from platformctl.naming import aws_name
+
+LAYER = "messaging"
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: failed messages wait as long as AWS allows
+DLQ_VISIBILITY_TIMEOUT = 30
+EVENT_ATTRIBUTE = "event_type"
+
+
+def topic_id(service: str) -> str:
+    return f"topic.{service}"
+
+
+def queue_id(service: str) -> str:
+    return f"queue.{service}"
+
+
+def dlq_id(service: str) -> str:
+    return f"queue.{service}.dlq"
 
 
 def build(ctx: BuildContext) -> list[Resource]:
-    return []
+    spec = ctx.specs.platform
+    services = ctx.specs.services
+    kms_key = Ref("kms", "Arn") if spec.encryption.kms else None
+    out: list[Resource] = []
+
+    def add(kind: str, logical_id: str, name: str, props: dict[str, Any], depends_on: tuple[str, ...] = ()) -> None:
+        out.append(Resource(kind, logical_id, LAYER, name, props, depends_on))
+
+    for name, service in services.items():
+        if service.publishes:
+            topic_name = aws_name("sns-topic", ctx.prefix, name, "events")
+            add("sns.topic", topic_id(name), topic_name, {"name": topic_name, "kms_key": kms_key})
+
+    bus = None
+    if spec.messaging.event_bus:
+        bus_name = aws_name("event-bus", ctx.prefix)
+        add("events.bus", "bus", bus_name, {"name": bus_name})
+        bus = Ref("bus", "Name")
+
+    for name, service in services.items():
+        rules = service.rules if bus is not None else []
+        if not service.subscribes and not rules:
+            continue
+        queue, dlq = queue_id(name), dlq_id(name)
+        dlq_name = aws_name("sqs-queue", ctx.prefix, name, "dlq")
+        queue_name = aws_name("sqs-queue", ctx.prefix, name)
+        add(
+            "sqs.queue",
+            dlq,
+            dlq_name,
+            {
+                "name": dlq_name,
+                "visibility_timeout": DLQ_VISIBILITY_TIMEOUT,
+                "retention_seconds": DLQ_RETENTION_SECONDS,
+                "kms_key": kms_key,
+                "redrive": None,
+            },
+        )
+        add(
+            "sqs.queue",
+            queue,
+            queue_name,
+            {
+                "name": queue_name,
+                "visibility_timeout": service.queue.visibility_timeout,
+                "retention_seconds": service.queue.retention_days * 24 * 3600,
+                "kms_key": kms_key,
+                "redrive": {"dead_letter": Ref(dlq, "Arn"), "max_receives": spec.messaging.dlq_max_receives},
+            },
+        )
+        alarm_name = aws_name("alarm", ctx.prefix, name, "dlq-depth")
+        add(
+            "cloudwatch.alarm",
+            f"alarm.{name}.dlq",
+            alarm_name,
+            {
+                "name": alarm_name,
+                "description": f"{ctx.prefix}: messages for {name} failed {spec.messaging.dlq_max_receives} "
+                "times and wait in its dead-letter queue",
+                "namespace": "AWS/SQS",
+                "metric": "ApproximateNumberOfMessagesVisible",
+                "dimensions": {"QueueName": dlq_name},
+                "statistic": "Maximum",
+                "period": 60,
+                "evaluation_periods": 1,
+                "threshold": 1.0,
+                "comparison": "GreaterThanOrEqualToThreshold",
+                "treat_missing": "notBreaching",
+            },
+            depends_on=(dlq,),
+        )
+
+        rule_ids = [f"rule.{name}.{rule.name}" for rule in rules]
+        add(
+            "sqs.queue_policy",
+            f"{queue}/policy",
+            f"{queue_name} policy",
+            {
+                "queue": Ref(queue, "QueueUrl"),
+                "policy": queue_policy(
+                    Ref(queue, "Arn"),
+                    topics=[Ref(topic_id(sub.from_), "TopicArn") for sub in service.subscribes],
+                    rules=[Ref(rule_id, "Arn") for rule_id in rule_ids],
+                ),
+            },
+        )
+        for sub in service.subscribes:
+            add(
+                "sns.subscription",
+                f"{topic_id(sub.from_)}/{queue}",
+                f"{sub.from_} → {name}",
+                {
+                    "topic": Ref(topic_id(sub.from_), "TopicArn"),
+                    "queue": Ref(queue, "Arn"),
+                    "raw_delivery": True,
+                    "filter_policy": {EVENT_ATTRIBUTE: sorted(sub.events)},
+                },
+                # Deliveries before the queue policy allows them would be dropped.
+                depends_on=(f"{queue}/policy",),
+            )
+        for rule, rule_id in zip(rules, rule_ids, strict=True):
+            rule_name = aws_name("event-rule", ctx.prefix, name, rule.name)
+            add(
+                "events.rule",
+                rule_id,
+                rule_name,
+                {
+                    "name": rule_name,
+                    "bus": bus,
+                    "pattern": rule.pattern,
+                    "state": "ENABLED",
+                    "description": f"{ctx.prefix}: {rule.name} → {name} queue",
+                },
+            )
+            add(
+                "events.target",
+                f"{rule_id}/target",
+                f"{rule_name} → {queue_name}",
+                {"rule": Ref(rule_id, "Name"), "bus": bus, "target_id": "queue", "arn": Ref(queue, "Arn")},
+                depends_on=(f"{queue}/policy",),
+            )
+    return out
+
+
+def queue_policy(queue_arn: Ref, *, topics: list[Ref], rules: list[Ref]) -> dict[str, Any]:
+    """Only the topics this queue subscribes to (and its own rules) may send to it; nothing else."""
+    statements: list[dict[str, Any]] = []
+    for sid, principal, sources in (
+        ("FromSubscribedTopics", "sns.amazonaws.com", topics),
+        ("FromEventRules", "events.amazonaws.com", rules),
+    ):
+        if sources:
+            statements.append(
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"Service": principal},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": sources}},
+                }
+            )
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -7,6 +7,7 @@ kinds up by their `kind` string; it imports no kind module itself.
 from __future__ import annotations
 
 from platformctl.resources.base import ResourceKind
+from platformctl.resources.cloudwatch_alarm import MetricAlarm
 from platformctl.resources.ec2_eip import ElasticIp
 from platformctl.resources.ec2_internet_gateway import InternetGateway
 from platformctl.resources.ec2_nat_gateway import NatGateway
@@ -18,10 +19,17 @@ from platformctl.resources.ec2_vpc import Vpc
 from platformctl.resources.ecs_cluster import EcsCluster
 from platformctl.resources.elbv2_listener import Listener
 from platformctl.resources.elbv2_load_balancer import LoadBalancer
+from platformctl.resources.events_bus import EventBus
+from platformctl.resources.events_rule import EventRule
+from platformctl.resources.events_target import EventTarget
 from platformctl.resources.kms_alias import KmsAlias
 from platformctl.resources.kms_key import KmsKey
 from platformctl.resources.logs_log_group import LogGroup
 from platformctl.resources.servicediscovery_namespace import CloudMapNamespace
+from platformctl.resources.sns_subscription import SnsSubscription
+from platformctl.resources.sns_topic import SnsTopic
+from platformctl.resources.sqs_queue import SqsQueue
+from platformctl.resources.sqs_queue_policy import SqsQueuePolicy
 
 KIND_CLASSES: tuple[type[ResourceKind], ...] = (
     # platform layer
@@ -40,6 +48,15 @@ KIND_CLASSES: tuple[type[ResourceKind], ...] = (
     EcsCluster,
     CloudMapNamespace,
     LogGroup,
+    # messaging layer
+    SnsTopic,
+    SqsQueue,
+    SqsQueuePolicy,
+    SnsSubscription,
+    EventBus,
+    EventRule,
+    EventTarget,
+    MetricAlarm,
 )
 
 

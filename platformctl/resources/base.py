@@ -127,6 +127,13 @@ class ResourceKind:
     def read(self, ctx: Context) -> list[LiveResource]:
         raise NotImplementedError
 
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Both sides' props in one canonical form before they are compared (after Refs are resolved).
+
+        Override where AWS spells the same thing more than one way, e.g. policy documents.
+        """
+        return props
+
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from platformctl.engine.model import LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context
+from platformctl.resources.ec2_base import Ec2Kind
 
 # Codes AWS answers release_address with while a just-deleted NAT gateway still holds the address.
 _IN_USE = {"InvalidIPAddress.InUse", "AuthFailure", "InvalidAddress.Locked"}
@@ -17,36 +18,28 @@ _IN_USE = {"InvalidIPAddress.InUse", "AuthFailure", "InvalidAddress.Locked"}
 _IN_USE_TIMEOUT = 300.0
 
 
-class ElasticIp(ResourceKind):
+class ElasticIp(Ec2Kind):
     kind: ClassVar[str] = "ec2.eip"
-    service: ClassVar[str] = "ec2"
+    describe: ClassVar[str] = "describe_addresses"
+    items_key: ClassVar[str] = "Addresses"
+    tag_type: ClassVar[str] = "elastic-ip"
+    paginated: ClassVar[bool] = False
     id_attr: ClassVar[str] = "AllocationId"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"InvalidAllocationID.NotFound", "InvalidAddress.NotFound"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        # describe_addresses does not paginate: one call returns every address in the region.
-        answer = ctx.client("ec2").describe_addresses(Filters=ctx.ec2_owner_filters())
-        found: list[LiveResource] = []
-        for address in answer["Addresses"]:
-            allocation_id = address.get("AllocationId")
-            if not allocation_id:
-                continue  # an EC2-Classic address: never ours
-            tags = tag_dict(address.get("Tags"))
-            live = self.live(
-                ctx,
-                tags,
-                name=tags.get("Name") or allocation_id,
-                physical_id=allocation_id,
-                props={},
-                attrs={"AllocationId": allocation_id, "PublicIp": address["PublicIp"]},
-            )
-            if live:
-                found.append(live)
-        return found
+    def keep(self, address: dict[str, Any]) -> bool:
+        return bool(address.get("AllocationId"))  # an EC2-Classic address is never ours
+
+    def props_of(self, address: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def attrs_of(self, address: dict[str, Any]) -> dict[str, Any]:
+        return {"AllocationId": address["AllocationId"], "PublicIp": address["PublicIp"]}
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        tags = {**ctx.tags_for(resource), "Name": resource.name}
-        address = ctx.client("ec2").allocate_address(Domain="vpc", TagSpecifications=ec2_tag_spec("elastic-ip", tags))
+        address = ctx.client("ec2").allocate_address(
+            Domain="vpc", TagSpecifications=self.tag_specifications(ctx, resource)
+        )
         return {"AllocationId": address["AllocationId"], "PublicIp": address["PublicIp"]}
 
     def delete(self, ctx: Context, live: LiveResource) -> None:

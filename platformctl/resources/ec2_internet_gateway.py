@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context
+from platformctl.resources.ec2_base import Ec2Kind
 
 # A gateway reported with these attachment states is on the VPC (AWS says "available" for attached ones).
 _ATTACHED = {"available", "attached", "attaching"}
@@ -19,38 +20,23 @@ _FRESH_NOT_FOUND = {"InvalidInternetGatewayID.NotFound", "InvalidVpcID.NotFound"
 _STILL_IN_USE = {"DependencyViolation"}
 
 
-class InternetGateway(ResourceKind):
+class InternetGateway(Ec2Kind):
     kind: ClassVar[str] = "ec2.internet_gateway"
-    service: ClassVar[str] = "ec2"
+    describe: ClassVar[str] = "describe_internet_gateways"
+    items_key: ClassVar[str] = "InternetGateways"
+    tag_type: ClassVar[str] = "internet-gateway"
     id_attr: ClassVar[str] = "InternetGatewayId"
     updatable: ClassVar[frozenset[str]] = frozenset({"vpc"})
     not_found_codes: ClassVar[frozenset[str]] = frozenset(
         {"InvalidInternetGatewayID.NotFound", "Gateway.NotAttached", "InvalidVpcID.NotFound"}
     )
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        paginator = ctx.client("ec2").get_paginator("describe_internet_gateways")
-        found: list[LiveResource] = []
-        for page in paginator.paginate(Filters=ctx.ec2_owner_filters()):
-            for igw in page["InternetGateways"]:
-                tags = tag_dict(igw.get("Tags"))
-                igw_id = igw["InternetGatewayId"]
-                live = self.live(
-                    ctx,
-                    tags,
-                    name=tags.get("Name") or igw_id,
-                    physical_id=igw_id,
-                    props={"vpc": _attached_vpc(igw)},
-                    attrs={"InternetGatewayId": igw_id},
-                )
-                if live:
-                    found.append(live)
-        return found
+    def props_of(self, igw: dict[str, Any]) -> dict[str, Any]:
+        return {"vpc": _attached_vpc(igw)}
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         ec2 = ctx.client("ec2")
-        tags = {**ctx.tags_for(resource), "Name": resource.name}
-        igw = ec2.create_internet_gateway(TagSpecifications=ec2_tag_spec("internet-gateway", tags))
+        igw = ec2.create_internet_gateway(TagSpecifications=self.tag_specifications(ctx, resource))
         igw_id = igw["InternetGateway"]["InternetGatewayId"]
         if props.get("vpc"):
             self._attach(ctx, igw_id, props["vpc"])

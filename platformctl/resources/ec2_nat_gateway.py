@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, Resource
 from platformctl.errors import AwsCallError
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context
+from platformctl.resources.ec2_base import Ec2Kind
 
 _LIVE_STATES = ["pending", "available"]
 # Codes describe answers with for a gateway it does not know (yet, just after create, or any more).
@@ -22,45 +23,34 @@ _NOT_FOUND = {"NatGatewayNotFound", "InvalidNatGatewayID.NotFound"}
 _FRESH_NOT_FOUND = {"InvalidSubnetID.NotFound", "InvalidAllocationID.NotFound"}
 
 
-class NatGateway(ResourceKind):
+class NatGateway(Ec2Kind):
     kind: ClassVar[str] = "ec2.nat_gateway"
-    service: ClassVar[str] = "ec2"
+    describe: ClassVar[str] = "describe_nat_gateways"
+    items_key: ClassVar[str] = "NatGateways"
+    tag_type: ClassVar[str] = "natgateway"
+    filter_param: ClassVar[str] = "Filter"
     id_attr: ClassVar[str] = "NatGatewayId"
     create_before_delete: ClassVar[bool] = True
     not_found_codes: ClassVar[frozenset[str]] = frozenset(_NOT_FOUND)
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        paginator = ctx.client("ec2").get_paginator("describe_nat_gateways")
-        filters = [*ctx.ec2_owner_filters(), {"Name": "state", "Values": _LIVE_STATES}]
-        found: list[LiveResource] = []
-        for page in paginator.paginate(Filter=filters):
-            for nat in page["NatGateways"]:
-                if nat.get("State") not in _LIVE_STATES:
-                    continue  # the filter already says so; kept in case an endpoint ignores it
-                tags = tag_dict(nat.get("Tags"))
-                nat_id = nat["NatGatewayId"]
-                live = self.live(
-                    ctx,
-                    tags,
-                    name=tags.get("Name") or nat_id,
-                    physical_id=nat_id,
-                    props={"subnet": nat["SubnetId"], "allocation": _allocation(nat)},
-                    attrs={"NatGatewayId": nat_id},
-                )
-                if live:
-                    found.append(live)
-        return found
+    def extra_filters(self) -> list[dict[str, Any]]:
+        return [{"Name": "state", "Values": _LIVE_STATES}]
+
+    def keep(self, nat: dict[str, Any]) -> bool:
+        return nat.get("State") in _LIVE_STATES  # the filter says so already; kept for endpoints that ignore it
+
+    def props_of(self, nat: dict[str, Any]) -> dict[str, Any]:
+        return {"subnet": nat["SubnetId"], "allocation": _allocation(nat)}
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         ec2 = ctx.client("ec2")
-        tags = {**ctx.tags_for(resource), "Name": resource.name}
         nat = ctx.retry_on(
             _FRESH_NOT_FOUND,
             lambda: ec2.create_nat_gateway(
                 SubnetId=props["subnet"],
                 AllocationId=props["allocation"],
                 ConnectivityType="public",
-                TagSpecifications=ec2_tag_spec("natgateway", tags),
+                TagSpecifications=self.tag_specifications(ctx, resource),
             )["NatGateway"],
             timeout=60,
         )

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context
+from platformctl.resources.ec2_base import Ec2Kind
 
 # Target id prefix → the create_route/replace_route parameter that takes it.
 _TARGET_PARAMS: dict[str, str] = {
@@ -48,41 +49,22 @@ _ROUTE_NOT_FOUND = {"InvalidRoute.NotFound"}
 _ASSOCIATION_NOT_FOUND = {"InvalidAssociationID.NotFound"}
 
 
-class RouteTable(ResourceKind):
+class RouteTable(Ec2Kind):
     kind: ClassVar[str] = "ec2.route_table"
-    service: ClassVar[str] = "ec2"
+    describe: ClassVar[str] = "describe_route_tables"
+    items_key: ClassVar[str] = "RouteTables"
+    tag_type: ClassVar[str] = "route-table"
     id_attr: ClassVar[str] = "RouteTableId"
     updatable: ClassVar[frozenset[str]] = frozenset({"routes", "subnets"})
     unordered: ClassVar[frozenset[str]] = frozenset({"routes", "subnets"})
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"InvalidRouteTableID.NotFound"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        paginator = ctx.client("ec2").get_paginator("describe_route_tables")
-        found: list[LiveResource] = []
-        for page in paginator.paginate(Filters=ctx.ec2_owner_filters()):
-            for table in page["RouteTables"]:
-                tags = tag_dict(table.get("Tags"))
-                table_id = table["RouteTableId"]
-                live = self.live(
-                    ctx,
-                    tags,
-                    name=tags.get("Name") or table_id,
-                    physical_id=table_id,
-                    props={
-                        "vpc": table["VpcId"],
-                        "routes": _routes(table),
-                        "subnets": sorted(_associations(table)),
-                    },
-                    attrs={"RouteTableId": table_id},
-                )
-                if live:
-                    found.append(live)
-        return found
+    def props_of(self, table: dict[str, Any]) -> dict[str, Any]:
+        return {"vpc": table["VpcId"], "routes": _routes(table), "subnets": sorted(_associations(table))}
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         ec2 = ctx.client("ec2")
-        tags = {**ctx.tags_for(resource), "Name": resource.name}
-        table = ec2.create_route_table(VpcId=props["vpc"], TagSpecifications=ec2_tag_spec("route-table", tags))
+        table = ec2.create_route_table(VpcId=props["vpc"], TagSpecifications=self.tag_specifications(ctx, resource))
         table_id = table["RouteTable"]["RouteTableId"]
         for route in props.get("routes") or []:
             self._route(ctx, "create_route", table_id, route)

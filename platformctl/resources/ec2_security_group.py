@@ -10,45 +10,34 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from platformctl.engine.model import LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context
+from platformctl.resources.ec2_base import Ec2Kind
 
 
-class SecurityGroup(ResourceKind):
+class SecurityGroup(Ec2Kind):
     kind: ClassVar[str] = "ec2.security_group"
-    service: ClassVar[str] = "ec2"
+    describe: ClassVar[str] = "describe_security_groups"
+    items_key: ClassVar[str] = "SecurityGroups"
+    tag_type: ClassVar[str] = "security-group"
     id_attr: ClassVar[str] = "GroupId"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"InvalidGroup.NotFound", "InvalidGroupId.Malformed"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        paginator = ctx.client("ec2").get_paginator("describe_security_groups")
-        found: list[LiveResource] = []
-        for page in paginator.paginate(Filters=ctx.ec2_owner_filters()):
-            for group in page["SecurityGroups"]:
-                tags = tag_dict(group.get("Tags"))
-                group_id = group["GroupId"]
-                live = self.live(
-                    ctx,
-                    tags,
-                    name=tags.get("Name") or group_id,
-                    physical_id=group_id,
-                    props={
-                        "vpc": group.get("VpcId"),
-                        "group_name": group["GroupName"],
-                        "description": group.get("Description", ""),
-                    },
-                    attrs={"GroupId": group_id, "GroupName": group["GroupName"]},
-                )
-                if live:
-                    found.append(live)
-        return found
+    def props_of(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "vpc": group.get("VpcId"),
+            "group_name": group["GroupName"],
+            "description": group.get("Description", ""),
+        }
+
+    def attrs_of(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {"GroupId": group["GroupId"], "GroupName": group["GroupName"]}
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        tags = {**ctx.tags_for(resource), "Name": resource.name}
         group = ctx.client("ec2").create_security_group(
             GroupName=props["group_name"],
             Description=props["description"],
             VpcId=props["vpc"],
-            TagSpecifications=ec2_tag_spec("security-group", tags),
+            TagSpecifications=self.tag_specifications(ctx, resource),
         )
         return {"GroupId": group["GroupId"], "GroupName": props["group_name"]}
 

@@ -14,54 +14,41 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from platformctl.engine.model import LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context
+from platformctl.resources.ec2_base import Ec2Kind
 
 _ALL_PORTS = -1
 
 
-class SecurityGroupRule(ResourceKind):
+class SecurityGroupRule(Ec2Kind):
     kind: ClassVar[str] = "ec2.security_group_rule"
-    service: ClassVar[str] = "ec2"
+    describe: ClassVar[str] = "describe_security_group_rules"
+    items_key: ClassVar[str] = "SecurityGroupRules"
+    tag_type: ClassVar[str] = "security-group-rule"
     id_attr: ClassVar[str] = "SecurityGroupRuleId"
     not_found_codes: ClassVar[frozenset[str]] = frozenset(
         {"InvalidPermission.NotFound", "InvalidGroup.NotFound", "InvalidSecurityGroupRuleId.NotFound"}
     )
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        ec2 = ctx.client("ec2")
-        owned: list[tuple[dict[str, Any], dict[str, str]]] = []
-        paginator = ec2.get_paginator("describe_security_group_rules")
-        for page in paginator.paginate(Filters=ctx.ec2_owner_filters()):
-            for rule in page["SecurityGroupRules"]:
-                tags = tag_dict(rule.get("Tags"))
-                if not rule.get("IsEgress") and ctx.identity(tags) is not None:
-                    owned.append((rule, tags))
+    def keep(self, rule: dict[str, Any]) -> bool:
+        return not rule.get("IsEgress")  # we manage ingress only
 
+    def read(self, ctx: Context) -> list[LiveResource]:
+        owned = list(self.owned_items(ctx))
         pair_descriptions = _pair_descriptions(ctx, [rule for rule, _ in owned])
         found: list[LiveResource] = []
         for rule, tags in owned:
-            rule_id = rule["SecurityGroupRuleId"]
             props = _props(rule)
             if not props["description"] and "group" in props["source"]:
                 props["description"] = pair_descriptions.get(_pair_key(rule), "")
-            live = self.live(
-                ctx,
-                tags,
-                name=tags.get("Name") or rule_id,
-                physical_id=rule_id,
-                props=props,
-                attrs={"SecurityGroupRuleId": rule_id},
-            )
-            if live:
-                found.append(live)
+            found.append(self.to_live(ctx, rule, tags, props))
         return found
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        tags = {**ctx.tags_for(resource), "Name": resource.name}
         answer = ctx.client("ec2").authorize_security_group_ingress(
             GroupId=props["group"],
             IpPermissions=[_permission(props)],
-            TagSpecifications=ec2_tag_spec("security-group-rule", tags),
+            TagSpecifications=self.tag_specifications(ctx, resource),
         )
         return {"SecurityGroupRuleId": answer["SecurityGroupRules"][0]["SecurityGroupRuleId"]}
 

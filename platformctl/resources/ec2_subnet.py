@@ -9,51 +9,37 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context
+from platformctl.resources.ec2_base import Ec2Kind
 
 # A just-created subnet can be briefly invisible to the next call (eventual consistency).
 _FRESH_NOT_FOUND = {"InvalidSubnetID.NotFound"}
 
 
-class Subnet(ResourceKind):
+class Subnet(Ec2Kind):
     kind: ClassVar[str] = "ec2.subnet"
-    service: ClassVar[str] = "ec2"
+    describe: ClassVar[str] = "describe_subnets"
+    items_key: ClassVar[str] = "Subnets"
+    tag_type: ClassVar[str] = "subnet"
     id_attr: ClassVar[str] = "SubnetId"
     updatable: ClassVar[frozenset[str]] = frozenset({"public_ip_on_launch"})
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"InvalidSubnetID.NotFound"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        paginator = ctx.client("ec2").get_paginator("describe_subnets")
-        found: list[LiveResource] = []
-        for page in paginator.paginate(Filters=ctx.ec2_owner_filters()):
-            for subnet in page["Subnets"]:
-                tags = tag_dict(subnet.get("Tags"))
-                subnet_id = subnet["SubnetId"]
-                live = self.live(
-                    ctx,
-                    tags,
-                    name=tags.get("Name") or subnet_id,
-                    physical_id=subnet_id,
-                    props={
-                        "vpc": subnet["VpcId"],
-                        "cidr": subnet["CidrBlock"],
-                        "az": subnet["AvailabilityZone"],
-                        "public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch", False)),
-                    },
-                    attrs={"SubnetId": subnet_id},
-                )
-                if live:
-                    found.append(live)
-        return found
+    def props_of(self, subnet: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "vpc": subnet["VpcId"],
+            "cidr": subnet["CidrBlock"],
+            "az": subnet["AvailabilityZone"],
+            "public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch", False)),
+        }
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         ec2 = ctx.client("ec2")
-        tags = {**ctx.tags_for(resource), "Name": resource.name}
         subnet = ec2.create_subnet(
             VpcId=props["vpc"],
             CidrBlock=props["cidr"],
             AvailabilityZone=props["az"],
-            TagSpecifications=ec2_tag_spec("subnet", tags),
+            TagSpecifications=self.tag_specifications(ctx, resource),
         )["Subnet"]
         subnet_id = subnet["SubnetId"]
         if bool(props["public_ip_on_launch"]) != bool(subnet.get("MapPublicIpOnLaunch", False)):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context
+from platformctl.resources.ec2_base import Ec2Kind
 
 # Prop name → (ModifyVpcAttribute parameter, DescribeVpcAttribute attribute and response key).
 _DNS_ATTRIBUTES: dict[str, tuple[str, str, str]] = {
@@ -23,9 +24,11 @@ _DNS_DEFAULTS = {"dns_support": True, "dns_hostnames": False}
 _FRESH_NOT_FOUND = {"InvalidVpcID.NotFound"}
 
 
-class Vpc(ResourceKind):
+class Vpc(Ec2Kind):
     kind: ClassVar[str] = "ec2.vpc"
-    service: ClassVar[str] = "ec2"
+    describe: ClassVar[str] = "describe_vpcs"
+    items_key: ClassVar[str] = "Vpcs"
+    tag_type: ClassVar[str] = "vpc"
     id_attr: ClassVar[str] = "VpcId"
     updatable: ClassVar[frozenset[str]] = frozenset({"dns_support", "dns_hostnames"})
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"InvalidVpcID.NotFound"})
@@ -33,32 +36,21 @@ class Vpc(ResourceKind):
     def read(self, ctx: Context) -> list[LiveResource]:
         ec2 = ctx.client("ec2")
         found: list[LiveResource] = []
-        for page in ec2.get_paginator("describe_vpcs").paginate(Filters=ctx.ec2_owner_filters()):
-            for vpc in page["Vpcs"]:
-                tags = tag_dict(vpc.get("Tags"))
-                if ctx.identity(tags) is None:
-                    continue  # skip the attribute calls for anything we would discard anyway
-                vpc_id = vpc["VpcId"]
-                props: dict[str, Any] = {"cidr": vpc["CidrBlock"]}
-                for prop, (_, attribute, key) in _DNS_ATTRIBUTES.items():
-                    answer = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
-                    props[prop] = bool(answer[key]["Value"])
-                live = self.live(
-                    ctx,
-                    tags,
-                    name=tags.get("Name") or vpc_id,
-                    physical_id=vpc_id,
-                    props=props,
-                    attrs={"VpcId": vpc_id, "CidrBlock": vpc["CidrBlock"]},
-                )
-                if live:
-                    found.append(live)
+        for vpc, tags in self.owned_items(ctx):
+            props: dict[str, Any] = {"cidr": vpc["CidrBlock"]}
+            # DNS settings are not in describe_vpcs: one call per attribute (there is one VPC per env).
+            for prop, (_, attribute, key) in _DNS_ATTRIBUTES.items():
+                answer = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=attribute)
+                props[prop] = bool(answer[key]["Value"])
+            found.append(self.to_live(ctx, vpc, tags, props))
         return found
+
+    def attrs_of(self, vpc: dict[str, Any]) -> dict[str, Any]:
+        return {"VpcId": vpc["VpcId"], "CidrBlock": vpc["CidrBlock"]}
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         ec2 = ctx.client("ec2")
-        tags = {**ctx.tags_for(resource), "Name": resource.name}
-        vpc = ec2.create_vpc(CidrBlock=props["cidr"], TagSpecifications=ec2_tag_spec("vpc", tags))["Vpc"]
+        vpc = ec2.create_vpc(CidrBlock=props["cidr"], TagSpecifications=self.tag_specifications(ctx, resource))["Vpc"]
         vpc_id = vpc["VpcId"]
         for prop, default in _DNS_DEFAULTS.items():
             if bool(props[prop]) != default:

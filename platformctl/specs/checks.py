@@ -148,6 +148,13 @@ def cross_file_findings(
     findings += _route_findings(services)
     if platform is not None:
         findings += _derived_name_findings(platform, services, envs)
+        if not platform.messaging.event_bus:
+            # Rules live on the platform bus; without it they would silently do nothing.
+            findings += [
+                Finding(e.doc, ("rules",), "rules need the event bus: set messaging.eventBus: true in platform.yaml")
+                for e in services
+                if e.spec is not None and e.spec.rules
+            ]
     return findings
 
 

@@ -149,6 +149,11 @@ def test_add_service_then_diff_plans_only_that_service(cli: Cli) -> None:
     assert {(s["action"], s["id"]) for s in plan["steps"] if s["action"] != "noop"} == {
         ("create", "sg.service.notification"),
         ("create", "sg.service.notification.ingress.alb"),
+        ("create", "queue.notification"),
+        ("create", "queue.notification.dlq"),
+        ("create", "queue.notification/policy"),
+        ("create", "topic.order/queue.notification"),
+        ("create", "alarm.notification.dlq"),
     }
     again = cli("add-service", "notification")
     assert again.code == 1 and "exists" in again.err

@@ -637,3 +637,16 @@ def test_unparseable_service_does_not_cause_reference_noise(tmp_path: Path) -> N
     edit(specs, U, "health: /health", "health: [/health")
     found = issues(specs)
     assert [i.file.endswith(U) for i in found] == [True]
+
+
+def test_rules_without_the_event_bus_are_an_error(tmp_path: Path) -> None:
+    specs = seed_copy(tmp_path)
+    edit(specs, P, "  eventBus: true", "  eventBus: false")
+    edit(
+        specs,
+        ORD,
+        "calls: [user, payment]",
+        "calls: [user, payment]\nrules:\n  - {name: audit, pattern: {source: [shop]}}",
+    )
+    issue = only_issue(specs)
+    assert_issue(issue, ORD, line_of(specs, ORD, "rules:"), "rules", "set messaging.eventBus: true")

@@ -1,0 +1,123 @@
+"""SNS topics: one per publishing service, the fan-out point its events leave through.
+
+list_topics gives ARNs only, no tags and no attributes, so a read costs a listing plus calls per topic.
+Our topic names all start with `<platform>-<env>-`: that cheap pre-filter keeps the per-topic calls to
+topics that could be ours, and attributes are fetched only for topics whose tags say they are. The list
+of our topics is shared (cached per read pass) with the subscription kind, which finds its subscriptions
+under them.
+
+CreateTopic is idempotent by name: on an existing topic AWS answers with its ARN (real AWS refuses when
+the tags differ, the emulator does not), so create checks the answer carries our tags before claiming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from platformctl.aws import error_code
+from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.errors import AwsCallError
+from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+
+# get_topic_attributes says NotFound, list_tags_for_resource ResourceNotFound.
+NOT_FOUND = frozenset({"NotFound", "ResourceNotFound"})
+
+
+@dataclass(frozen=True)
+class OwnedTopic:
+    """A topic carrying our tags for this platform and env."""
+
+    arn: str
+    name: str
+    logical_id: str
+    layer: str
+    tags: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def topic_name(arn: str) -> str:
+    return arn.rsplit(":", 1)[-1]
+
+
+def our_topics(ctx: Context) -> list[OwnedTopic]:
+    """Our topics, fetched once per read pass for the topic and subscription kinds."""
+    return ctx.cached(("sns", "our-topics"), lambda: _fetch_our_topics(ctx))
+
+
+def _fetch_our_topics(ctx: Context) -> list[OwnedTopic]:
+    sns = ctx.client("sns")
+    prefix = f"{ctx.platform}-{ctx.env}-"
+    owned: list[OwnedTopic] = []
+    for page in sns.get_paginator("list_topics").paginate():
+        for topic in page.get("Topics", []):
+            arn = topic["TopicArn"]
+            if not topic_name(arn).startswith(prefix):
+                continue
+            try:
+                tags = tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
+                identity = ctx.identity(tags)
+                if identity is None:
+                    continue
+                attributes = sns.get_topic_attributes(TopicArn=arn).get("Attributes", {})
+            except Exception as exc:
+                if error_code(exc) in NOT_FOUND:
+                    continue  # deleted between the listing and this call
+                raise
+            owned.append(OwnedTopic(arn, topic_name(arn), identity[0], identity[1], tags, attributes))
+    return owned
+
+
+class SnsTopic(ResourceKind):
+    kind: ClassVar[str] = "sns.topic"
+    service: ClassVar[str] = "sns"
+    id_attr: ClassVar[str] = "TopicArn"
+    updatable: ClassVar[frozenset[str]] = frozenset({"kms_key"})
+    not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
+
+    def read(self, ctx: Context) -> list[LiveResource]:
+        found: list[LiveResource] = []
+        for topic in our_topics(ctx):
+            live = self.live(
+                ctx,
+                topic.tags,
+                name=topic.name,
+                physical_id=topic.arn,
+                props={"name": topic.name, "kms_key": topic.attributes.get("KmsMasterKeyId") or None},
+                attrs={"TopicArn": topic.arn, "Name": topic.name},
+            )
+            if live:
+                found.append(live)
+        return found
+
+    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
+        sns = ctx.client("sns")
+        name = props["name"]
+        request: dict[str, Any] = {"Name": name, "Tags": tag_list(ctx.tags_for(resource))}
+        if props.get("kms_key"):
+            request["Attributes"] = {"KmsMasterKeyId": props["kms_key"]}
+        arn = sns.create_topic(**request)["TopicArn"]
+        owner = ctx.identity(tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags")))
+        if owner is None or owner[0] != resource.id:
+            raise AwsCallError(resource.id, "TopicExists", f"an SNS topic named {name} exists and is not ours")
+        return {"TopicArn": arn, "Name": name}
+
+    def update(
+        self,
+        ctx: Context,
+        resource: Resource,
+        live: LiveResource,
+        props: dict[str, Any],
+        changes: list[Change],
+    ) -> dict[str, Any]:
+        kms_key = props.get("kms_key") or None
+        if kms_key != live.props.get("kms_key"):
+            # An empty value is how SNS is told to stop encrypting.
+            ctx.client("sns").set_topic_attributes(
+                TopicArn=live.physical_id, AttributeName="KmsMasterKeyId", AttributeValue=kms_key or ""
+            )
+        return dict(live.attrs)
+
+    def delete(self, ctx: Context, live: LiveResource) -> None:
+        sns = ctx.client("sns")
+        self.ignore_missing(lambda: sns.delete_topic(TopicArn=live.physical_id))
