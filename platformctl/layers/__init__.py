@@ -27,6 +27,8 @@ def desired_resources(ctx: BuildContext) -> list[Resource]:
     """The whole desired graph for one environment, every layer, in a stable order."""
     resources: list[Resource] = []
     for layer, build in BUILDERS.items():
+        if layer not in BUILT_LAYERS:
+            continue
         for resource in build(ctx):
             if resource.layer != layer:
                 raise AssertionError(f"{resource.id} built by layer {layer} claims layer {resource.layer}")

@@ -18,6 +18,7 @@ from typing import Any
 from platformctl.engine.model import Ref, Resource
 from platformctl.layers.context import BuildContext
 from platformctl.naming import aws_name
+from platformctl.specs import ServiceSpec
 
 LAYER = "messaging"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: failed messages wait as long as AWS allows
@@ -35,6 +36,11 @@ def queue_id(service: str) -> str:
 
 def dlq_id(service: str) -> str:
     return f"queue.{service}.dlq"
+
+
+def receives_queue(ctx: BuildContext, service: ServiceSpec) -> bool:
+    """Whether a service gets a queue: it subscribes to events, or has rules on the platform bus."""
+    return bool(service.subscribes or (service.rules and ctx.specs.platform.messaging.event_bus))
 
 
 def build(ctx: BuildContext) -> list[Resource]:
@@ -58,9 +64,9 @@ def build(ctx: BuildContext) -> list[Resource]:
         bus = Ref("bus", "Name")
 
     for name, service in services.items():
-        rules = service.rules if bus is not None else []
-        if not service.subscribes and not rules:
+        if not receives_queue(ctx, service):
             continue
+        rules = service.rules if bus is not None else []
         queue, dlq = queue_id(name), dlq_id(name)
         dlq_name = aws_name("sqs-queue", ctx.prefix, name, "dlq")
         queue_name = aws_name("sqs-queue", ctx.prefix, name)

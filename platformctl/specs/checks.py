@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic_core import PydanticCustomError
 
 from platformctl.naming import aws_name
-from platformctl.specs.models import PlatformSpec, ServiceSpec, parse_route
+from platformctl.specs.models import PlatformSpec, ServiceSpec, parse_route, route_prefix
 from platformctl.specs.yaml_source import Loc, SourceDoc
 
 FORBIDDEN_OVERRIDE_KEYS = ("service", "platform", "environments")
@@ -234,6 +234,34 @@ def _route_findings(services: list[ServiceEntry]) -> list[Finding]:
                     break
             else:
                 seen.append((entry, i, method, norm, route))
+    collided = {(f.doc.file, f.loc) for f in findings}
+    return findings + [f for f in _prefix_findings(services) if (f.doc.file, f.loc) not in collided]
+
+
+def _prefix_findings(services: list[ServiceEntry]) -> list[Finding]:
+    """Two services may not share a route prefix: the internal ALB routes on the path alone."""
+    owner: dict[str, tuple[ServiceEntry, int]] = {}
+    findings: list[Finding] = []
+    for entry in services:
+        if entry.spec is None:
+            continue
+        for i, route in enumerate(entry.spec.routes):
+            try:
+                _, path = parse_route(route)
+            except PydanticCustomError:
+                continue
+            prefix = route_prefix(path)
+            first = owner.setdefault(prefix, (entry, i))
+            if first[0].name != entry.name:
+                findings.append(
+                    Finding(
+                        entry.doc,
+                        ("routes", i),
+                        f"route '{route}' shares the path prefix '{prefix}' with service '{first[0].name}' "
+                        f"({_where(first[0].doc, ('routes', first[1]))}); the load balancer routes on paths, "
+                        "so a prefix belongs to one service",
+                    )
+                )
     return findings
 
 

@@ -131,6 +131,14 @@ def _secret_ref(value: str) -> str:
     fail(f"expected 'ssm:/parameter/path' or 'secretsmanager:NAME_OR_ARN' (got '{value}')")
 
 
+def route_prefix(path: str) -> str:
+    """The literal start of a route path, before any {parameter}: what the internal ALB routes on."""
+    literal = path.split("{", 1)[0]
+    if literal == path:
+        return path.rstrip("/") or "/"
+    return literal.rstrip("/") or "/"
+
+
 def parse_route(value: str) -> tuple[str, str]:
     """Split `METHOD /path` and check it; shared with the collision check so both agree on the syntax."""
     parts = value.split()

@@ -650,3 +650,12 @@ def test_rules_without_the_event_bus_are_an_error(tmp_path: Path) -> None:
     )
     issue = only_issue(specs)
     assert_issue(issue, ORD, line_of(specs, ORD, "rules:"), "rules", "set messaging.eventBus: true")
+
+
+def test_two_services_cannot_share_a_route_prefix(tmp_path: Path) -> None:
+    specs = seed_copy(tmp_path)
+    # Not a collision (different methods), but the ALB routes on the path alone.
+    edit(specs, PAY, 'routes: ["ANY /payments/{proxy+}"]', 'routes: ["ANY /payments/{proxy+}", "POST /orders/{id}"]')
+    issue = only_issue(specs)
+    assert_issue(issue, PAY, line_of(specs, PAY, "routes:"), "routes[1]", "shares the path prefix '/orders'")
+    assert "service 'order'" in issue.message
