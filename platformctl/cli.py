@@ -374,7 +374,7 @@ def _change(
 @app.command()
 def status(ctx: typer.Context, env: EnvOption, local: LocalOption = False, output: OutputOption = Output.text) -> None:
     """What is live in an environment: outputs and every resource platformctl owns there."""
-    from platformctl.render import status_table
+    from platformctl.render import services_table, status_table
 
     options = _options(ctx, local)
     reconciler = _reconciler(options, env)
@@ -384,6 +384,7 @@ def status(ctx: typer.Context, env: EnvOption, local: LocalOption = False, outpu
         document = {
             "env": env,
             "outputs": outputs,
+            "services": _services(live),
             "resources": [
                 {"layer": r.layer, "kind": r.kind, "id": r.id, "name": r.name, "physical_id": r.physical_id}
                 for r in live
@@ -399,6 +400,10 @@ def status(ctx: typer.Context, env: EnvOption, local: LocalOption = False, outpu
     out.print(f"[bold]{reconciler.ctx.platform} / {env}[/bold]: {len(live)} resources")
     for key, value in outputs.items():
         out.print(f"  {key}: {value}")
+    services = _services(live)
+    if services:
+        out.print()
+        out.print(services_table(services))
     out.print()
     out.print(status_table(live))
 
@@ -407,11 +412,15 @@ def _outputs(live: list[Any]) -> dict[str, Any]:
     """The values people look for first, picked from the attrs of what is live."""
     by_id = {r.id: r for r in live}
     wanted = {
+        "api url": ("api", "ApiEndpoint"),
+        "api custom domain": ("api.domain", "DomainName"),
+        "api domain dns target": ("api.domain", "TargetDomainName"),
         "vpc": ("vpc", "VpcId"),
         "cluster": ("ecs.cluster", "ClusterArn"),
         "load balancer (internal)": ("alb", "DNSName"),
         "service discovery namespace": ("discovery.namespace", "NamespaceId"),
         "kms key": ("kms", "Arn"),
+        "event bus": ("bus", "Name"),
     }
     found = {}
     for label, (logical_id, attr) in wanted.items():
@@ -419,6 +428,27 @@ def _outputs(live: list[Any]) -> dict[str, Any]:
         if resource is not None and resource.attrs.get(attr):
             found[label] = resource.attrs[attr]
     return found
+
+
+def _services(live: list[Any]) -> list[dict[str, Any]]:
+    """Each ECS service with its counts, plus its queue and topic, as `status` shows them."""
+    by_id = {r.id: r for r in live}
+    rows = []
+    for r in sorted((r for r in live if r.kind == "ecs.service"), key=lambda r: r.name):
+        name = r.name
+        queue, topic = by_id.get(f"queue.{name}"), by_id.get(f"topic.{name}")
+        rows.append(
+            {
+                "service": name,
+                "status": r.facts.get("status"),
+                "desired": r.facts.get("desired"),
+                "running": r.facts.get("running"),
+                "pending": r.facts.get("pending"),
+                "queue": queue.attrs.get("QueueUrl") if queue else None,
+                "topic": topic.attrs.get("TopicArn") if topic else None,
+            }
+        )
+    return rows
 
 
 @app.command("add-service")

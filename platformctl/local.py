@@ -62,7 +62,7 @@ def answers(endpoint: str, timeout: float = 1.0) -> bool:
 
 
 def spawn(port: int, log_path: Path) -> subprocess.Popen:
-    """Start moto's server on 127.0.0.1:`port`; the caller decides how long it lives."""
+    """Start the emulator (moto's server, completed) on 127.0.0.1:`port`; the caller decides how long it lives."""
     try:
         import moto.server  # noqa: F401
     except ImportError:
@@ -70,7 +70,7 @@ def spawn(port: int, log_path: Path) -> subprocess.Popen:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
     return subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+        [sys.executable, "-m", "platformctl.emulator", "-H", HOST, "-p", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

@@ -92,6 +92,20 @@ def status_table(live: list[LiveResource]) -> Table:
     return table
 
 
+def services_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None)
+    for column in ("service", "status", "desired", "running", "pending", "queue"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            *(
+                str(row.get(c) if row.get(c) is not None else "-")
+                for c in ("service", "status", "desired", "running", "pending", "queue")
+            )
+        )
+    return table
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "(none)"

@@ -16,6 +16,11 @@ os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("PLATFORMCTL_ENDPOINT_URL", None)
 
+# In-process moto gets the calls it lacks before any test builds its URL map (the emulator does the same).
+from platformctl.emulator import install  # noqa: E402
+
+install()
+
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from graphlib import TopologicalSorter
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, contains_unknown, resolve
 from platformctl.engine.ordering import Operation, dependencies, operations
 from platformctl.engine.planner import Plan
+from platformctl.errors import PlatformctlError
 from platformctl.resources.base import Context, ResourceKind
 
 
@@ -80,7 +81,7 @@ def execute(
     listener: Listener | None = None,
 ) -> Report:
     ops = operations(plan.pending)
-    preds = dependencies(ops, kinds, plan.live)
+    preds = dependencies(ops, plan.live, plan.graph)
     outputs: dict[str, dict[str, Any]] = {lr.id: dict(lr.attrs) for lr in plan.live}
     outputs_lock = threading.Lock()
     notify = listener or (lambda *_: None)
@@ -118,7 +119,11 @@ def execute(
         return result
 
     sorter = TopologicalSorter(preds)
-    sorter.prepare()
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        loop = " → ".join(f"{verb} {logical_id}" for verb, logical_id in exc.args[1])
+        raise PlatformctlError(f"cannot order the plan, its steps wait on each other: {loop}") from None
     finished: set[tuple[str, str]] = set()
     succeeded: set[tuple[str, str]] = set()
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:

@@ -8,12 +8,12 @@ new can coexist, delete first where a unique name forbids it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from platformctl.engine.model import LiveResource, Step
-from platformctl.resources.base import ResourceKind
+from platformctl.engine.model import LiveResource, Resource, Step
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ def operations(steps: list[Step]) -> dict[tuple[str, str], Operation]:
 
 def dependencies(
     ops: dict[tuple[str, str], Operation],
-    kinds: Mapping[str, ResourceKind],
     live: list[LiveResource],
+    desired: Mapping[str, Resource] | None = None,
 ) -> dict[tuple[str, str], set[tuple[str, str]]]:
     """For each operation, the operations that must finish first (graphlib's predecessor mapping)."""
     preds: dict[tuple[str, str], set[tuple[str, str]]] = {key: set() for key in ops}
@@ -68,7 +68,7 @@ def dependencies(
                 preds[key].add(("delete", step.id))
 
     # Deletes wait for everything that, in the live graph, still points at what they delete.
-    for dependent, target in live_edges(live):
+    for dependent, target in live_edges(live, desired):
         target_step = step_of_live.get(id(target))
         dependent_step = step_of_live.get(id(dependent))
         if target_step is None or dependent_step is None or ("delete", target_step) not in ops:
@@ -79,19 +79,40 @@ def dependencies(
     return preds
 
 
-def live_edges(live: list[LiveResource]) -> Iterator[tuple[LiveResource, LiveResource]]:
-    """(dependent, target) pairs: `dependent`'s props mention one of `target`'s ids or ARNs."""
+# Values that identify one resource and nothing else: ARNs, URLs, EC2-style ids. Names are left out on
+# purpose: "order" is a service's name and also a container's, and must not make them depend on each other.
+_IDENTIFIER = re.compile(r"^(arn:|https?://|[a-z]+-[0-9a-f]{8,}$)")
+
+
+def live_edges(
+    live: list[LiveResource], desired: Mapping[str, Resource] | None = None
+) -> Iterator[tuple[LiveResource, LiveResource]]:
+    """(dependent, target) pairs among live resources.
+
+    A resource still in the specs depends on what its desired Refs name; any live resource also depends
+    on whatever its live props identify (an ARN or id of another live resource), which catches what it
+    still points at while an update moves it elsewhere, and what resources that left the specs stand on.
+    """
+    desired = desired or {}
+    by_id = {item.id: item for item in live}
     owner: dict[str, LiveResource] = {}
     for item in live:
-        for value in item.attrs.values():
-            if isinstance(value, str) and value:
+        for value in (item.physical_id, *item.attrs.values()):
+            if isinstance(value, str) and _IDENTIFIER.match(value):
                 owner.setdefault(value, item)
     for item in live:
-        seen: set[int] = set()
+        targets: dict[int, LiveResource] = {}
+        wanted = desired.get(item.id)
+        if wanted is not None and wanted.kind == item.kind:
+            for dep in wanted.dependencies():
+                if dep in by_id:
+                    targets[id(by_id[dep])] = by_id[dep]
         for value in _strings(item.props):
             target = owner.get(value)
-            if target is not None and target is not item and id(target) not in seen:
-                seen.add(id(target))
+            if target is not None:
+                targets[id(target)] = target
+        for target in targets.values():
+            if target is not item:
                 yield item, target
 
 

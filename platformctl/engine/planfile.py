@@ -35,6 +35,7 @@ def save(plan: Plan, path: Path, *, platform: str, layers: list[str], destroy: b
         "live_fingerprint": live_fingerprint(plan.live),
         "live": [_live_json(r) for r in plan.live],
         "steps": [_step_json(s) for s in plan.steps],
+        "graph": [_resource_json(r) for r in plan.graph.values()],
     }
     path.write_text(json.dumps(_encode(document), indent=1, sort_keys=True) + "\n")
 
@@ -52,15 +53,12 @@ def load(path: Path) -> dict[str, Any]:
     by_key = {(r.kind, r.id, r.physical_id): r for r in live}
     steps = []
     for raw in document["steps"]:
-        desired = (
-            Resource(**{**raw["desired"], "depends_on": tuple(raw["desired"]["depends_on"])})
-            if raw["desired"]
-            else None
-        )
+        desired = _resource(raw["desired"]) if raw["desired"] else None
         current = by_key.get(tuple(raw["live"])) if raw["live"] else None
         changes = [Change(**c) for c in raw["changes"]]
         steps.append(Step(**{**raw, "desired": desired, "live": current, "changes": changes}))
-    document["plan"] = Plan(env=document["env"], steps=steps, live=live)
+    graph = {r.id: r for r in map(_resource, document.get("graph", []))}
+    document["plan"] = Plan(env=document["env"], steps=steps, live=live, graph=graph)
     return document
 
 
@@ -77,18 +75,23 @@ def _live_json(r: LiveResource) -> dict[str, Any]:
     }
 
 
+def _resource_json(d: Resource) -> dict[str, Any]:
+    return {
+        "kind": d.kind,
+        "id": d.id,
+        "layer": d.layer,
+        "name": d.name,
+        "props": d.props,
+        "depends_on": list(d.depends_on),
+    }
+
+
+def _resource(raw: dict[str, Any]) -> Resource:
+    return Resource(**{**raw, "depends_on": tuple(raw["depends_on"])})
+
+
 def _step_json(s: Step) -> dict[str, Any]:
-    desired = None
-    if s.desired is not None:
-        d = s.desired
-        desired = {
-            "kind": d.kind,
-            "id": d.id,
-            "layer": d.layer,
-            "name": d.name,
-            "props": d.props,
-            "depends_on": list(d.depends_on),
-        }
+    desired = _resource_json(s.desired) if s.desired is not None else None
     return {
         "action": s.action,
         "kind": s.kind,

@@ -37,6 +37,8 @@ class Plan:
     env: str
     steps: list[Step]
     live: list[LiveResource] = field(default_factory=list)
+    # The specs' whole graph, also for what this plan deletes: it says what stands on what.
+    graph: dict[str, Resource] = field(default_factory=dict)
 
     @property
     def pending(self) -> list[Step]:
@@ -96,7 +98,7 @@ def make_plan(
     _check_layer_dependencies(kept, ordered, desired_by_id, selected)
     layer_rank = {name: i for i, name in enumerate(LAYERS)}
     kept.sort(key=lambda s: (layer_rank.get(s.layer, len(LAYERS)), s.action == "delete"))
-    return Plan(env=env, steps=kept, live=live)
+    return Plan(env=env, steps=kept, live=live, graph=desired_by_id)
 
 
 def _index_live(live: list[LiveResource]) -> tuple[dict[str, LiveResource], list[LiveResource]]:

@@ -64,16 +64,20 @@ class Reconciler:
         """Delete everything we own in the selected layers, refusing while a later layer still stands."""
         selected = check_layers(layers)
         live = self.read()
-        standing = sorted({r.layer for r in live if r.layer not in selected})
+        # Latest layer first: that is the one to destroy next.
+        standing = sorted({r.layer for r in live if r.layer not in selected}, key=LAYERS.index, reverse=True)
         for layer in selected:
             later = [s for s in standing if LAYERS.index(s) > LAYERS.index(layer)]
             if later:
                 raise PlatformctlError(
-                    f"cannot destroy layer '{layer}': layer '{later[0]}' still depends on it and has live "
+                    f"cannot destroy layer '{layer}': layer '{later[0]}' still stands on it with live "
                     f"resources; destroy --layer {later[0]} first, or destroy without --layer"
                 )
-        keep = [r for r in self.desired() if r.layer not in selected]
-        return make_plan(self.env, keep, live, self.kinds, selected)
+        everything = self.desired()
+        keep = [r for r in everything if r.layer not in selected]
+        plan = make_plan(self.env, keep, live, self.kinds, selected)
+        plan.graph = {r.id: r for r in everything}  # deletes are ordered by what the specs say stands on what
+        return plan
 
     def apply(self, plan: Plan, parallelism: int = 16, listener: Listener | None = None) -> Report:
         return execute(plan, self.kinds, self.ctx, parallelism=parallelism, listener=listener)

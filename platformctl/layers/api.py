@@ -15,6 +15,7 @@ from platformctl.engine.model import Ref, Resource
 from platformctl.layers.context import BuildContext
 from platformctl.layers.messaging import receives_queue
 from platformctl.naming import aws_name
+from platformctl.resources.apigw_authorizer import AUTHORIZER_NAME
 from platformctl.specs import availability_zones
 
 LAYER = "api"
@@ -70,10 +71,10 @@ def build(ctx: BuildContext) -> list[Resource]:
             add(
                 "apigw.authorizer",
                 "api/authorizer",
-                f"{ctx.prefix}-jwt",
+                AUTHORIZER_NAME,
                 {
                     "api": api_id,
-                    "name": f"{ctx.prefix}-jwt",
+                    "name": AUTHORIZER_NAME,
                     "issuer": api.auth.issuer,
                     "audience": sorted(api.auth.audience),
                     "identity_source": "$request.header.Authorization",

@@ -118,7 +118,7 @@ def build(ctx: BuildContext) -> list[Resource]:
         load_balancer = None
         rule_ids: list[str] = []
         if service.routes:
-            tg_name = aws_name("target-group", ctx.prefix, name)
+            tg_name = target_group_name(ctx, name, service.port)
             add(
                 "elbv2.target_group",
                 f"tg.{name}",
@@ -228,6 +228,16 @@ def build(ctx: BuildContext) -> list[Resource]:
             depends_on=(svc,),
         )
     return out
+
+
+def target_group_name(ctx: BuildContext, name: str, port: int) -> str:
+    """`<platform>-<env>-<service>-<hash of what cannot change in place>`.
+
+    A new port makes a new name, so the new group can exist beside the old one: the listener rule and the
+    ECS service move over in place, and the old group goes last (no service replacement, no downtime).
+    """
+    fixed = hashlib.sha256(f"{port}/HTTP/ip".encode()).hexdigest()[:4]
+    return aws_name("target-group", ctx.prefix, name, fixed)
 
 
 def container_environment(ctx: BuildContext, name: str, service: ServiceSpec) -> dict[str, Any]:

@@ -92,17 +92,24 @@ def test_a_change_that_cannot_happen_in_place_is_a_replacement(cli: Cli) -> None
     assert cli("apply", "--env", "dev", "--auto-approve").code == 0
     cli.edit("services/user.yaml", "port: 8080", "port: 9090")
     plan = plan_of(cli)
-    replaced = {s["id"]: s for s in pending(plan)}
-    # The ALB rule and each caller's rule into user carry the port: AWS cannot edit a rule, so -/+.
-    assert set(replaced) == {
-        "sg.service.user.ingress.alb",
-        "sg.service.user.ingress.order",
-        "sg.service.user.ingress.payment",
+    steps = {s["id"]: s for s in pending(plan)}
+    assert {i: s["action"] for i, s in steps.items()} == {
+        # Security-group rules carry the port and AWS cannot edit a rule: -/+.
+        "sg.service.user.ingress.alb": "replace",
+        "sg.service.user.ingress.order": "replace",
+        "sg.service.user.ingress.payment": "replace",
+        # A target group's port is fixed; its successor gets a new name, so it can exist beside the old one...
+        "tg.user": "replace",
+        # ...and what uses it moves over in place: no service replacement.
+        "alb.rule.user.users": "update",
+        "svc.user": "update",
+        "taskdef.user": "replace",  # a new revision with the new container port
     }
-    for step in replaced.values():
-        assert step["action"] == "replace"
+    for rule in ("alb", "order", "payment"):
+        step = steps[f"sg.service.user.ingress.{rule}"]
         assert step["reason"] == "from_port, to_port force replacement"
         assert {"path": "from_port", "old": 8080, "new": 9090} in step["changes"]
+    assert steps["tg.user"]["reason"] == "name, port force replacement"
     text = cli("diff", "--env", "dev").out
     assert "-/+ ec2.security_group_rule sg.service.user.ingress.alb" in text
     assert cli("apply", "--env", "dev", "--auto-approve").code == 0

@@ -25,6 +25,10 @@ def moto_context(region: str = "us-east-1", env: str = ENV, platform: str = PLAT
 
     from moto import mock_aws
 
+    from platformctl.emulator import install
+
+    install()  # the calls moto lacks, as in the local emulator; before moto first builds its URL map
+
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():

@@ -39,7 +39,7 @@ class FakeCloud:
             self.log.append((verb, logical_id))
 
     def new_id(self, prefix: str) -> str:
-        return f"{prefix}-{next(self._ids)}"
+        return f"arn:fake:{prefix}:{next(self._ids)}"  # shaped like AWS identifiers, as references are
 
 
 class FakeKind(ResourceKind):
@@ -260,11 +260,11 @@ def test_unreadable_fields_are_not_compared_unless_a_reference_changes(kinds, ct
 def test_duplicates_left_by_a_crash_are_deleted_deterministically(kinds, ctx, cloud) -> None:
     apply(graph(), kinds, ctx)
     original = next(p for p, i in cloud.items.items() if i["kind"] == "fake.network")
-    cloud.items["fake.network-999"] = json.loads(json.dumps(cloud.items[original]))
+    cloud.items["arn:fake:fake.network:999"] = json.loads(json.dumps(cloud.items[original]))
     plans = [plan_for(graph(), kinds, ctx) for _ in range(2)]
     assert [s.to_json() for s in plans[0].steps] == [s.to_json() for s in plans[1].steps]
     [dup] = plans[0].pending
-    assert dup.action == "delete" and dup.id == "net#fake.network-999" and "duplicate" in dup.reason
+    assert dup.action == "delete" and dup.id == "net#arn:fake:fake.network:999" and "duplicate" in dup.reason
 
 
 def test_a_layer_cannot_be_applied_before_the_layer_it_needs(kinds, ctx) -> None:
@@ -301,3 +301,30 @@ def test_a_file_that_is_not_a_plan_is_a_clear_error(tmp_path) -> None:
     path.write_text("\x00garbage")
     with pytest.raises(PlatformctlError, match="not a readable plan file"):
         planfile.load(path)
+
+
+def test_a_shared_name_is_not_a_dependency_only_identifiers_are() -> None:
+    """A service named "order" runs a task definition whose container is also named "order"."""
+    from platformctl.engine.model import LiveResource
+    from platformctl.engine.ordering import live_edges
+
+    taskdef = LiveResource(
+        "ecs.task_definition",
+        "taskdef.order",
+        "services",
+        "order:1",
+        "arn:aws:ecs:td/order:1",
+        {"container": {"name": "order"}},
+        {"TaskDefinitionArn": "arn:aws:ecs:td/order:1"},
+    )
+    service = LiveResource(
+        "ecs.service",
+        "svc.order",
+        "services",
+        "order",
+        "arn:aws:ecs:service/order",
+        {"name": "order", "task_definition": "arn:aws:ecs:td/order:1"},
+        {"ServiceArn": "arn:aws:ecs:service/order", "Name": "order"},
+    )
+    edges = {(a.id, b.id) for a, b in live_edges([taskdef, service])}
+    assert edges == {("svc.order", "taskdef.order")}

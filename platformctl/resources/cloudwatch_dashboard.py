@@ -1,0 +1,185 @@
+"""The environment's CloudWatch dashboard: one per ECS cluster, showing the services running on it.
+
+Dashboards cannot be tagged, so ownership comes from the ECS cluster and a natural key: the dashboard
+named exactly like one of our clusters is ours, with logical id `<cluster logical id>/dashboard`. A
+dashboard named like a cluster that is not ours (another env's, an untagged one, none at all) stays
+invisible, and so do dashboards merely starting with the cluster's name.
+
+Unlike other untaggable children it is placed in the api layer, not its cluster's: its body shows the
+whole environment (the HTTP API by its id, the services, queues and topics), so it has to be created and
+changed after all of them and removed first; in the platform layer it would depend on later layers.
+
+PutDashboard silently overwrites a dashboard of the same name, so create refuses when one exists already:
+had it been ours, read would have found it through our cluster. The body is compared as parsed JSON with
+dict keys sorted (AWS need not keep our key order); widget lists keep their order, which is the layout.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from platformctl.aws import error_code
+from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.errors import AwsCallError
+from platformctl.naming import TAG_ID, TAG_LAYER
+from platformctl.resources.base import Context, ResourceKind, tag_dict
+
+LAYER = "api"
+DASHBOARD_SUFFIX = "/dashboard"
+NOT_FOUND = "ResourceNotFound"
+_DESCRIBE_BATCH = 100
+
+
+def dashboard_logical_id(cluster_logical_id: str) -> str:
+    """The logical id of the dashboard of the cluster with logical id `cluster_logical_id`."""
+    return f"{cluster_logical_id}{DASHBOARD_SUFFIX}"
+
+
+@dataclass(frozen=True)
+class OwnedCluster:
+    """An active ECS cluster carrying our tags for this platform and env."""
+
+    arn: str
+    name: str
+    logical_id: str
+    layer: str
+    tags: dict[str, str]
+
+
+def our_clusters(ctx: Context) -> list[OwnedCluster]:
+    """Our active ECS clusters with their tags, fetched once per read pass (the cluster kind reads its own)."""
+    return ctx.cached(("cloudwatch.dashboard", "our-clusters"), lambda: _fetch_our_clusters(ctx))
+
+
+def _fetch_our_clusters(ctx: Context) -> list[OwnedCluster]:
+    ecs = ctx.client("ecs")
+    arns: list[str] = []
+    for page in ecs.get_paginator("list_clusters").paginate():
+        arns.extend(page.get("clusterArns", []))
+    owned: list[OwnedCluster] = []
+    for start in range(0, len(arns), _DESCRIBE_BATCH):
+        for cluster in ecs.describe_clusters(clusters=arns[start : start + _DESCRIBE_BATCH], include=["TAGS"])[
+            "clusters"
+        ]:
+            if cluster.get("status") == "INACTIVE":
+                continue  # deleted, lingering for a while
+            tags = tag_dict(cluster.get("tags"), "key", "value")
+            identity = ctx.identity(tags)
+            if identity is not None:
+                owned.append(OwnedCluster(cluster["clusterArn"], cluster["clusterName"], *identity, tags))
+    return owned
+
+
+def sort_keys(value: Any) -> Any:
+    """`value` with every dict's keys sorted, recursively; list order is kept (it is meaningful)."""
+    if isinstance(value, dict):
+        return {k: sort_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sort_keys(v) for v in value]
+    return value
+
+
+def _body_json(body: dict[str, Any]) -> str:
+    return json.dumps(sort_keys(body), separators=(",", ":"))
+
+
+class Dashboard(ResourceKind):
+    kind: ClassVar[str] = "cloudwatch.dashboard"
+    service: ClassVar[str] = "cloudwatch"
+    id_attr: ClassVar[str] = "DashboardName"
+    updatable: ClassVar[frozenset[str]] = frozenset({"body"})
+    not_found_codes: ClassVar[frozenset[str]] = frozenset({NOT_FOUND})
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(props.get("body"), dict):
+            return {**props, "body": sort_keys(props["body"])}
+        return props
+
+    def read(self, ctx: Context) -> list[LiveResource]:
+        clusters = our_clusters(ctx)
+        if not clusters:
+            return []  # no cluster of ours: no dashboard can be ours, nothing to list
+        cloudwatch = ctx.client("cloudwatch")
+        found: list[LiveResource] = []
+        for cluster in clusters:
+            entry = self._entry(ctx, cluster.name)
+            if entry is None:
+                continue
+            try:
+                answer = cloudwatch.get_dashboard(DashboardName=cluster.name)
+            except Exception as exc:
+                if error_code(exc) == NOT_FOUND:
+                    continue  # deleted since it was listed
+                raise
+            # Not taggable itself: it carries the cluster's ownership under its own logical id and layer.
+            tags = {**cluster.tags, TAG_ID: dashboard_logical_id(cluster.logical_id), TAG_LAYER: LAYER}
+            live = self.live(
+                ctx,
+                tags,
+                name=cluster.name,
+                physical_id=cluster.name,
+                props=self.canonical({"name": cluster.name, "body": _parse(answer.get("DashboardBody"))}),
+                attrs={
+                    "DashboardName": cluster.name,
+                    "DashboardArn": answer.get("DashboardArn", entry["DashboardArn"]),
+                },
+            )
+            if live:
+                found.append(live)
+        return found
+
+    def _entry(self, ctx: Context, name: str) -> dict[str, Any] | None:
+        """The listing entry of the dashboard named exactly `name` (the prefix also matches longer names)."""
+        for page in ctx.client("cloudwatch").get_paginator("list_dashboards").paginate(DashboardNamePrefix=name):
+            for entry in page.get("DashboardEntries", []):
+                if entry.get("DashboardName") == name:
+                    return entry
+        return None
+
+    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
+        cloudwatch = ctx.client("cloudwatch")
+        name = props["name"]
+        try:
+            cloudwatch.get_dashboard(DashboardName=name)
+        except Exception as exc:
+            if error_code(exc) != NOT_FOUND:
+                raise
+        else:
+            raise AwsCallError(resource.id, "DashboardExists", f"a dashboard named {name} exists and is not ours")
+        cloudwatch.put_dashboard(DashboardName=name, DashboardBody=_body_json(props["body"]))
+        return self._attrs(ctx, name)
+
+    def _attrs(self, ctx: Context, name: str) -> dict[str, Any]:
+        """PutDashboard answers without the ARN; ask for it (briefly retrying a read that lags the write)."""
+        cloudwatch = ctx.client("cloudwatch")
+        answer = ctx.retry_on({NOT_FOUND}, lambda: cloudwatch.get_dashboard(DashboardName=name), timeout=30)
+        return {"DashboardName": name, "DashboardArn": answer["DashboardArn"]}
+
+    def update(
+        self,
+        ctx: Context,
+        resource: Resource,
+        live: LiveResource,
+        props: dict[str, Any],
+        changes: list[Change],
+    ) -> dict[str, Any]:
+        if sort_keys(props["body"]) != sort_keys(live.props.get("body")):
+            ctx.client("cloudwatch").put_dashboard(
+                DashboardName=live.physical_id, DashboardBody=_body_json(props["body"])
+            )
+        return dict(live.attrs)
+
+    def delete(self, ctx: Context, live: LiveResource) -> None:
+        cloudwatch = ctx.client("cloudwatch")
+        self.ignore_missing(lambda: cloudwatch.delete_dashboards(DashboardNames=[live.physical_id]))
+
+
+def _parse(text: str | None) -> dict[str, Any]:
+    """The live body; text that is not a JSON object reads as itself, so it shows as drift."""
+    try:
+        body = json.loads(text or "{}")
+    except ValueError:
+        return {"unparsable": text}
+    return body if isinstance(body, dict) else {"unparsable": text}

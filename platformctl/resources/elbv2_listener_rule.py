@@ -1,0 +1,196 @@
+"""Listener rules: route a service's URL paths on the shared listener to its target group.
+
+Rules are found under our listeners, themselves found under our load balancers (the listing shared with
+the load balancer kind); a listener added by hand to our load balancer is not ours, nor are its rules. The
+listeners of a pass are fetched once (`our_listeners`); each listener's rules take one describe_rules, and
+the rules' own tags are read in batches of 20. The default rule is the listener's default action, which
+the listener kind owns, so it is skipped.
+
+A rule is read back in the desired shape: path patterns only and a single forward. Anything else found on
+it (another condition, a weighted forward, a fixed response) is spelled into `paths` / `target_group` in a
+way that can never equal a desired value, so it shows as drift and modify_rule puts the rule back.
+
+Priorities are unique per listener. A priority held by a rule being deleted or moved in the same apply is
+refused (`PriorityInUse`) until that finishes, so create and priority changes retry for a while. Two rules
+swapping priorities cannot both wait for the other; that ends in the error after the timeout.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from platformctl.aws import error_code
+from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.resources.base import Context, ResourceKind, tag_list
+from platformctl.resources.elbv2_load_balancer import describe_tags, our_load_balancers
+
+NOT_FOUND = "RuleNotFound"
+_PRIORITY_IN_USE = {"PriorityInUse"}
+# Long enough for a concurrent delete or move of the rule holding a priority, short enough to fail a swap.
+_PRIORITY_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class OwnedListener:
+    """A listener carrying our tags, on one of our load balancers."""
+
+    arn: str
+    load_balancer_arn: str
+    tags: dict[str, str]
+    description: dict[str, Any]
+
+
+def our_listeners(ctx: Context) -> list[OwnedListener]:
+    """Our listeners, fetched once per read pass (the listener kind reads its own, with its props)."""
+    return ctx.cached(("elbv2.listener_rule", "our-listeners"), lambda: _fetch_our_listeners(ctx))
+
+
+def _fetch_our_listeners(ctx: Context) -> list[OwnedListener]:
+    elbv2 = ctx.client("elbv2")
+    listeners: dict[str, dict[str, Any]] = {}
+    for lb in our_load_balancers(ctx):
+        try:
+            for page in elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=lb.arn):
+                for listener in page.get("Listeners", []):
+                    listeners[listener["ListenerArn"]] = listener
+        except Exception as exc:
+            if error_code(exc) != "LoadBalancerNotFound":
+                raise  # else deleted since it was listed: its listeners went with it
+    tags = describe_tags(ctx, list(listeners))
+    owned: list[OwnedListener] = []
+    for arn, listener in listeners.items():
+        listener_tags = tags.get(arn, {})
+        if ctx.identity(listener_tags) is not None:
+            owned.append(OwnedListener(arn, listener["LoadBalancerArn"], listener_tags, listener))
+    return owned
+
+
+def conditions(paths: list[str]) -> list[dict[str, Any]]:
+    """Desired `paths` → the Conditions parameter of create_rule / modify_rule."""
+    return [{"Field": "path-pattern", "PathPatternConfig": {"Values": sorted(paths)}}]
+
+
+def actions(target_group: str) -> list[dict[str, Any]]:
+    """Desired `target_group` → the Actions parameter of create_rule / modify_rule."""
+    return [{"Type": "forward", "TargetGroupArn": target_group}]
+
+
+def _paths(live_conditions: list[dict[str, Any]]) -> list[str]:
+    """Live Conditions → sorted path patterns; any other condition becomes a `field:config` entry (drift)."""
+    paths: list[str] = []
+    for condition in live_conditions:
+        if condition.get("Field") == "path-pattern":
+            config = condition.get("PathPatternConfig") or {}
+            paths.extend(config.get("Values") or condition.get("Values") or [])
+        else:
+            rest = {k: v for k, v in condition.items() if k != "Field"}
+            paths.append(f"{condition.get('Field')}:{json.dumps(rest, sort_keys=True)}")
+    return sorted(set(paths))
+
+
+def _target_group(live_actions: list[dict[str, Any]]) -> str:
+    """Live Actions → the one forwarded-to target group ARN, else a description no ARN equals (drift)."""
+    if len(live_actions) == 1 and live_actions[0].get("Type") == "forward":
+        action = live_actions[0]
+        if action.get("TargetGroupArn"):
+            return action["TargetGroupArn"]
+        groups = (action.get("ForwardConfig") or {}).get("TargetGroups") or []
+        if len(groups) == 1:
+            return groups[0]["TargetGroupArn"]
+    return "+".join(a.get("Type", "?") for a in live_actions) or "(no action)"
+
+
+class ListenerRule(ResourceKind):
+    kind: ClassVar[str] = "elbv2.listener_rule"
+    service: ClassVar[str] = "elbv2"
+    id_attr: ClassVar[str] = "RuleArn"
+    updatable: ClassVar[frozenset[str]] = frozenset({"priority", "paths", "target_group"})
+    unordered: ClassVar[frozenset[str]] = frozenset({"paths"})
+    not_found_codes: ClassVar[frozenset[str]] = frozenset({NOT_FOUND})
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        paths = props.get("paths")
+        if isinstance(paths, list) and all(isinstance(p, str) for p in paths):
+            return {**props, "paths": sorted(paths)}
+        return props
+
+    def read(self, ctx: Context) -> list[LiveResource]:
+        elbv2 = ctx.client("elbv2")
+        rules: dict[str, tuple[str, dict[str, Any]]] = {}
+        for listener in our_listeners(ctx):
+            try:
+                for page in elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener.arn):
+                    for rule in page.get("Rules", []):
+                        if not rule.get("IsDefault"):
+                            rules[rule["RuleArn"]] = (listener.arn, rule)
+            except Exception as exc:
+                if error_code(exc) != "ListenerNotFound":
+                    raise  # else deleted since it was listed: its rules went with it
+        tags = describe_tags(ctx, list(rules))
+        found: list[LiveResource] = []
+        for arn, (listener_arn, rule) in rules.items():
+            priority = int(rule["Priority"])
+            live = self.live(
+                ctx,
+                tags.get(arn, {}),
+                name=f"priority {priority}",
+                physical_id=arn,
+                props={
+                    "listener": listener_arn,
+                    "priority": priority,
+                    "paths": _paths(rule.get("Conditions") or []),
+                    "target_group": _target_group(rule.get("Actions") or []),
+                },
+                attrs={"RuleArn": arn},
+            )
+            if live:
+                found.append(live)
+        return found
+
+    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
+        elbv2 = ctx.client("elbv2")
+        rule = ctx.retry_on(
+            _PRIORITY_IN_USE,
+            lambda: elbv2.create_rule(
+                ListenerArn=props["listener"],
+                Priority=int(props["priority"]),
+                Conditions=conditions(props["paths"]),
+                Actions=actions(props["target_group"]),
+                Tags=tag_list(ctx.tags_for(resource)),
+            )["Rules"][0],
+            timeout=_PRIORITY_TIMEOUT,
+        )
+        return {"RuleArn": rule["RuleArn"]}
+
+    def update(
+        self,
+        ctx: Context,
+        resource: Resource,
+        live: LiveResource,
+        props: dict[str, Any],
+        changes: list[Change],
+    ) -> dict[str, Any]:
+        elbv2 = ctx.client("elbv2")
+        arn = live.physical_id
+        if int(props["priority"]) != live.props.get("priority"):
+            ctx.retry_on(
+                _PRIORITY_IN_USE,
+                lambda: elbv2.set_rule_priorities(
+                    RulePriorities=[{"RuleArn": arn, "Priority": int(props["priority"])}]
+                ),
+                timeout=_PRIORITY_TIMEOUT,
+            )
+        if sorted(props["paths"]) != sorted(live.props.get("paths") or []) or props["target_group"] != live.props.get(
+            "target_group"
+        ):
+            # One call sets both; AWS replaces the whole condition and action lists.
+            elbv2.modify_rule(
+                RuleArn=arn, Conditions=conditions(props["paths"]), Actions=actions(props["target_group"])
+            )
+        return dict(live.attrs)
+
+    def delete(self, ctx: Context, live: LiveResource) -> None:
+        elbv2 = ctx.client("elbv2")
+        self.ignore_missing(lambda: elbv2.delete_rule(RuleArn=live.physical_id))

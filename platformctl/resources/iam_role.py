@@ -1,0 +1,273 @@
+"""IAM roles for ECS tasks (the task role and the execution role), with their inline policies.
+
+Every role we make lives under the path `/platformctl/<platform>/<env>/`, so ListRoles with that path prefix
+skips the rest of the account; tags still decide what is ours (ListRoles carries no tags, hence one
+ListRoleTags per role under the path). IAM has no batch read: each inline policy costs a GetRolePolicy.
+The listing with tags and policies is fetched once per read pass (`our_roles`) for whichever kind needs it.
+
+IAM is global and eventually consistent: a fresh role can be unknown to IAM itself for a moment (the inline
+policies written right after creating it are retried) and to ECS or Application Auto Scaling for seconds;
+callers that hand a fresh role to another service retry there.
+
+Policy documents come back URL-encoded JSON text from the API (botocore usually decodes them into dicts
+already); both are accepted, and `canonical` puts trust and inline policies in one form on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import unquote
+
+from platformctl.aws import error_code
+from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.errors import AwsCallError, PlatformctlError
+from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.policy import normalize_policy
+
+NOT_FOUND = frozenset({"NoSuchEntity"})
+# A role created a moment ago may be briefly unknown to the IAM endpoint that takes the next call.
+FRESH_ROLE_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class OwnedRole:
+    """A role carrying our tags for this platform and env, with its inline policies (parsed)."""
+
+    name: str
+    arn: str
+    path: str
+    description: str
+    trust: dict[str, Any]
+    policies: dict[str, dict[str, Any]]
+    tags: dict[str, str]
+
+
+def role_path(ctx: Context) -> str:
+    """The IAM path of every role we create in this platform and env."""
+    return f"/platformctl/{ctx.platform}/{ctx.env}/"
+
+
+def our_roles(ctx: Context) -> list[OwnedRole]:
+    """Our IAM roles with their inline policies, fetched once per read pass."""
+    return ctx.cached(("iam", "our-roles"), lambda: _fetch_our_roles(ctx))
+
+
+def _fetch_our_roles(ctx: Context) -> list[OwnedRole]:
+    iam = ctx.client("iam")
+    listed: list[dict[str, Any]] = []
+    for page in iam.get_paginator("list_roles").paginate(PathPrefix=role_path(ctx)):
+        listed.extend(page.get("Roles", []))
+    owned: list[OwnedRole] = []
+    for role in listed:
+        # ListRoles lags behind deletes: a role it still lists may be gone by now.
+        try:
+            owned_role = _read_role(ctx, role)
+        except Exception as exc:
+            if error_code(exc) in NOT_FOUND:
+                continue
+            raise
+        if owned_role is not None:
+            owned.append(owned_role)
+    return owned
+
+
+def _read_role(ctx: Context, role: dict[str, Any]) -> OwnedRole | None:
+    """Tags first: policies are only worth their calls for roles that are ours."""
+    iam = ctx.client("iam")
+    name = role["RoleName"]
+    tags: dict[str, str] = {}
+    for page in iam.get_paginator("list_role_tags").paginate(RoleName=name):
+        tags.update(tag_dict(page.get("Tags")))
+    if ctx.identity(tags) is None:
+        return None
+    policy_names: list[str] = []
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+        policy_names.extend(page.get("PolicyNames", []))
+    policies = {
+        policy: parse_document(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"])
+        for policy in policy_names
+    }
+    return OwnedRole(
+        name=name,
+        arn=role["Arn"],
+        path=role.get("Path", "/"),
+        description=role.get("Description") or "",
+        trust=parse_document(role.get("AssumeRolePolicyDocument")),
+        policies=policies,
+        tags=tags,
+    )
+
+
+def parse_document(doc: dict[str, Any] | str | None) -> dict[str, Any]:
+    """A policy document as IAM gives it back: a dict, JSON text, or URL-encoded JSON text."""
+    if doc is None:
+        return {}
+    if isinstance(doc, dict):
+        return doc
+    text = doc.strip()
+    if not text:
+        return {}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return json.loads(unquote(text))
+
+
+def _document_text(doc: dict[str, Any]) -> str:
+    """Compact JSON: IAM's size limits count characters, and whitespace is just spent quota."""
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True)
+
+
+def _props(role: OwnedRole) -> dict[str, Any]:
+    """Documents in canonical form, so what `show` prints is what the planner compares."""
+    return {
+        "name": role.name,
+        "path": role.path,
+        "description": role.description,
+        "trust": normalize_policy(role.trust),
+        "policies": {name: normalize_policy(doc) for name, doc in sorted(role.policies.items())},
+    }
+
+
+def _attrs(arn: str, name: str) -> dict[str, Any]:
+    return {"Arn": arn, "RoleName": name}
+
+
+def _role_name(live: LiveResource) -> str:
+    """The role's name: IAM calls take names, while the physical id is the ARN (`...:role/<path>/<name>`)."""
+    return live.attrs.get("RoleName") or live.physical_id.rsplit("/", 1)[-1]
+
+
+def _canonical_document(doc: Any) -> Any:
+    """Normalize what can be normalized; a value only known after apply stays as it is."""
+    return normalize_policy(doc) if isinstance(doc, (dict, str)) or doc is None else doc
+
+
+class IamRole(ResourceKind):
+    kind: ClassVar[str] = "iam.role"
+    service: ClassVar[str] = "iam"
+    id_attr: ClassVar[str] = "Arn"
+    updatable: ClassVar[frozenset[str]] = frozenset({"description", "trust", "policies"})
+    not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        out = dict(props)
+        if "trust" in out:
+            out["trust"] = _canonical_document(out["trust"])
+        policies = out.get("policies")
+        if isinstance(policies, dict):
+            out["policies"] = {name: _canonical_document(doc) for name, doc in sorted(policies.items())}
+        if "description" in out and out["description"] is None:
+            out["description"] = ""  # IAM does not tell an absent description from an empty one
+        return out
+
+    def read(self, ctx: Context) -> list[LiveResource]:
+        found: list[LiveResource] = []
+        for role in our_roles(ctx):
+            live = self._live(ctx, role)
+            if live:
+                found.append(live)
+        return found
+
+    def _live(self, ctx: Context, role: OwnedRole) -> LiveResource | None:
+        return self.live(
+            ctx,
+            role.tags,
+            name=role.name,
+            physical_id=role.arn,
+            props=_props(role),
+            attrs=_attrs(role.arn, role.name),
+        )
+
+    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
+        iam = ctx.client("iam")
+        name = props["name"]
+        if not props["path"].startswith(role_path(ctx)):
+            # `read` lists only that path: a role outside it would be created again on every apply.
+            raise PlatformctlError(f"{resource.id}: IAM path {props['path']} is outside {role_path(ctx)}")
+        kwargs: dict[str, Any] = {
+            "RoleName": name,
+            "Path": props["path"],
+            "AssumeRolePolicyDocument": _document_text(props["trust"]),
+            "Tags": tag_list(ctx.tags_for(resource)),
+        }
+        if props.get("description"):
+            kwargs["Description"] = props["description"]
+        try:
+            role = iam.create_role(**kwargs)["Role"]
+        except Exception as exc:
+            if error_code(exc) != "EntityAlreadyExists":
+                raise
+            # Ours from an interrupted run that the listing did not show yet: converge it. Anyone else's: refuse.
+            return self._adopt_own(ctx, resource, props)
+        for policy, doc in sorted((props.get("policies") or {}).items()):
+            self._put_policy(ctx, name, policy, doc, fresh=True)
+        return _attrs(role["Arn"], role["RoleName"])
+
+    def _adopt_own(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
+        name = props["name"]
+        role = ctx.client("iam").get_role(RoleName=name)["Role"]
+        owned = _read_role(ctx, role)
+        identity = ctx.identity(owned.tags) if owned else None
+        if owned is None or identity is None or identity[0] != resource.id:
+            raise AwsCallError(resource.id, "EntityAlreadyExists", f"an IAM role named {name} exists and is not ours")
+        if owned.path != props["path"]:
+            raise AwsCallError(resource.id, "EntityAlreadyExists", f"IAM role {name} exists under path {owned.path}")
+        live = self._live(ctx, owned)
+        assert live is not None
+        return self.update(ctx, resource, live, props, [])
+
+    def _put_policy(self, ctx: Context, role_name: str, policy: str, doc: dict[str, Any], fresh: bool = False) -> None:
+        iam = ctx.client("iam")
+
+        def put() -> Any:
+            return iam.put_role_policy(RoleName=role_name, PolicyName=policy, PolicyDocument=_document_text(doc))
+
+        if fresh:
+            ctx.retry_on(set(NOT_FOUND), put, timeout=FRESH_ROLE_TIMEOUT)
+        else:
+            put()
+
+    def update(
+        self,
+        ctx: Context,
+        resource: Resource,
+        live: LiveResource,
+        props: dict[str, Any],
+        changes: list[Change],
+    ) -> dict[str, Any]:
+        iam = ctx.client("iam")
+        name = _role_name(live)
+        wanted = self.canonical(props)
+        current = self.canonical(live.props)
+        if wanted.get("description", "") != current.get("description", ""):
+            iam.update_role(RoleName=name, Description=wanted.get("description") or "")
+        if wanted["trust"] != current.get("trust"):
+            iam.update_assume_role_policy(RoleName=name, PolicyDocument=_document_text(wanted["trust"]))
+        wanted_policies: dict[str, Any] = wanted.get("policies") or {}
+        current_policies: dict[str, Any] = current.get("policies") or {}
+        for policy, doc in wanted_policies.items():
+            if current_policies.get(policy) != doc:
+                self._put_policy(ctx, name, policy, doc)
+        for policy in sorted(set(current_policies) - set(wanted_policies)):
+            self.ignore_missing(lambda policy=policy: iam.delete_role_policy(RoleName=name, PolicyName=policy))
+        return dict(live.attrs)
+
+    def delete(self, ctx: Context, live: LiveResource) -> None:
+        """Inline policies go first: IAM refuses to delete a role that still has any (DeleteConflict)."""
+        iam = ctx.client("iam")
+        name = _role_name(live)
+        try:
+            # Whatever is attached now, not what the last read saw: a policy added since would block the delete.
+            policy_names: list[str] = []
+            for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+                policy_names.extend(page.get("PolicyNames", []))
+        except Exception as exc:
+            if error_code(exc) in NOT_FOUND:
+                return
+            raise
+        for policy in policy_names:
+            self.ignore_missing(lambda policy=policy: iam.delete_role_policy(RoleName=name, PolicyName=policy))
+        self.ignore_missing(lambda: iam.delete_role(RoleName=name))
