@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: build the dev platform layer on the local emulator, show diff is clean, leave the emulator running
+## demo: build the whole dev platform on the local emulator, show diff is clean, leave the emulator running
 demo: $(STAMP)
 	$(BIN)/platformctl local start --port $(PORT)
 	$(BIN)/platformctl validate

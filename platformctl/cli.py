@@ -38,7 +38,8 @@ app = typer.Typer(
 local_app = typer.Typer(help="Run the local AWS emulator (moto server) on 127.0.0.1.", no_args_is_help=True)
 app.add_typer(local_app, name="local")
 
-out = Console(highlight=False, soft_wrap=True)
+# Off a terminal (pipes, CI logs) nothing is cut to 80 columns: ids and ARNs are what people copy.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

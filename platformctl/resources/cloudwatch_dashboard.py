@@ -17,59 +17,23 @@ dict keys sorted (AWS need not keep our key order); widget lists keep their orde
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.base import Context, ResourceKind, tag_dict
+from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.ecs_cluster import our_clusters
 
 LAYER = "api"
 DASHBOARD_SUFFIX = "/dashboard"
 NOT_FOUND = "ResourceNotFound"
-_DESCRIBE_BATCH = 100
 
 
 def dashboard_logical_id(cluster_logical_id: str) -> str:
     """The logical id of the dashboard of the cluster with logical id `cluster_logical_id`."""
     return f"{cluster_logical_id}{DASHBOARD_SUFFIX}"
-
-
-@dataclass(frozen=True)
-class OwnedCluster:
-    """An active ECS cluster carrying our tags for this platform and env."""
-
-    arn: str
-    name: str
-    logical_id: str
-    layer: str
-    tags: dict[str, str]
-
-
-def our_clusters(ctx: Context) -> list[OwnedCluster]:
-    """Our active ECS clusters with their tags, fetched once per read pass (the cluster kind reads its own)."""
-    return ctx.cached(("cloudwatch.dashboard", "our-clusters"), lambda: _fetch_our_clusters(ctx))
-
-
-def _fetch_our_clusters(ctx: Context) -> list[OwnedCluster]:
-    ecs = ctx.client("ecs")
-    arns: list[str] = []
-    for page in ecs.get_paginator("list_clusters").paginate():
-        arns.extend(page.get("clusterArns", []))
-    owned: list[OwnedCluster] = []
-    for start in range(0, len(arns), _DESCRIBE_BATCH):
-        for cluster in ecs.describe_clusters(clusters=arns[start : start + _DESCRIBE_BATCH], include=["TAGS"])[
-            "clusters"
-        ]:
-            if cluster.get("status") == "INACTIVE":
-                continue  # deleted, lingering for a while
-            tags = tag_dict(cluster.get("tags"), "key", "value")
-            identity = ctx.identity(tags)
-            if identity is not None:
-                owned.append(OwnedCluster(cluster["clusterArn"], cluster["clusterName"], *identity, tags))
-    return owned
 
 
 def sort_keys(value: Any) -> Any:

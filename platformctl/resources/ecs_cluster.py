@@ -9,6 +9,7 @@ exist in AWS with the same effect, and only the former exists in the emulator.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
@@ -49,6 +50,41 @@ def _props(cluster: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class OwnedCluster:
+    """An active ECS cluster carrying our tags for this platform and env, as describe_clusters gave it."""
+
+    arn: str
+    name: str
+    logical_id: str
+    layer: str
+    tags: dict[str, str]
+    description: dict[str, Any]
+
+
+def our_clusters(ctx: Context) -> list[OwnedCluster]:
+    """Our active clusters, listed once per read pass for the cluster, service and dashboard kinds."""
+    return ctx.cached(("ecs", "our-clusters"), lambda: _fetch_our_clusters(ctx))
+
+
+def _fetch_our_clusters(ctx: Context) -> list[OwnedCluster]:
+    ecs = ctx.client("ecs")
+    arns: list[str] = []
+    for page in ecs.get_paginator("list_clusters").paginate():
+        arns.extend(page.get("clusterArns", []))
+    owned: list[OwnedCluster] = []
+    for start in range(0, len(arns), _BATCH):
+        batch = arns[start : start + _BATCH]
+        for cluster in ecs.describe_clusters(clusters=batch, include=["TAGS", "SETTINGS"])["clusters"]:
+            if cluster.get("status") == "INACTIVE":
+                continue  # deleted, lingering for a while
+            tags = tag_dict(cluster.get("tags"), "key", "value")
+            identity = ctx.identity(tags)
+            if identity is not None:
+                owned.append(OwnedCluster(cluster["clusterArn"], cluster["clusterName"], *identity, tags, cluster))
+    return owned
+
+
 class EcsCluster(ResourceKind):
     kind: ClassVar[str] = "ecs.cluster"
     service: ClassVar[str] = "ecs"
@@ -58,26 +94,18 @@ class EcsCluster(ResourceKind):
     not_found_codes: ClassVar[frozenset[str]] = frozenset({_NOT_FOUND})
 
     def read(self, ctx: Context) -> list[LiveResource]:
-        ecs = ctx.client("ecs")
-        arns: list[str] = []
-        for page in ecs.get_paginator("list_clusters").paginate():
-            arns.extend(page.get("clusterArns", []))
         found: list[LiveResource] = []
-        for start in range(0, len(arns), _BATCH):
-            batch = arns[start : start + _BATCH]
-            for cluster in ecs.describe_clusters(clusters=batch, include=["TAGS", "SETTINGS"])["clusters"]:
-                if cluster.get("status") == "INACTIVE":
-                    continue
-                live = self.live(
-                    ctx,
-                    tag_dict(cluster.get("tags"), "key", "value"),
-                    name=cluster["clusterName"],
-                    physical_id=cluster["clusterArn"],
-                    props=_props(cluster),
-                    attrs={"ClusterArn": cluster["clusterArn"], "ClusterName": cluster["clusterName"]},
-                )
-                if live:
-                    found.append(live)
+        for cluster in our_clusters(ctx):
+            live = self.live(
+                ctx,
+                cluster.tags,
+                name=cluster.name,
+                physical_id=cluster.arn,
+                props=_props(cluster.description),
+                attrs={"ClusterArn": cluster.arn, "ClusterName": cluster.name},
+            )
+            if live:
+                found.append(live)
         return found
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:

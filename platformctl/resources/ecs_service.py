@@ -32,10 +32,10 @@ from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.ecs_cluster import our_clusters
 
 T = TypeVar("T")
 
-CLUSTER_BATCH = 100
 SERVICE_BATCH = 10
 TARGET_BATCH = 50
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
@@ -98,26 +98,6 @@ def _fresh_role(exc: BaseException) -> bool:
 
 
 # ---- shared listings ---------------------------------------------------------------------------------------
-def our_clusters(ctx: Context) -> list[dict[str, Any]]:
-    """Our ECS clusters (describe_clusters entries, tags included), fetched once per read pass."""
-    return ctx.cached(("ecs", "our-clusters"), lambda: _fetch_our_clusters(ctx))
-
-
-def _fetch_our_clusters(ctx: Context) -> list[dict[str, Any]]:
-    ecs = ctx.client("ecs")
-    arns: list[str] = []
-    for page in ecs.get_paginator("list_clusters").paginate():
-        arns.extend(page.get("clusterArns", []))
-    owned: list[dict[str, Any]] = []
-    for start in range(0, len(arns), CLUSTER_BATCH):
-        for cluster in ecs.describe_clusters(clusters=arns[start : start + CLUSTER_BATCH], include=["TAGS"])[
-            "clusters"
-        ]:
-            if cluster.get("status") != "INACTIVE" and ctx.identity(tag_dict(cluster.get("tags"), "key", "value")):
-                owned.append(cluster)
-    return owned
-
-
 def our_services(ctx: Context) -> list[OwnedService]:
     """Our ECS services in our clusters, fetched once per read pass for the service and auto scaling kinds."""
     return ctx.cached(("ecs", "our-services"), lambda: _fetch_our_services(ctx))
@@ -129,7 +109,7 @@ def _fetch_our_services(ctx: Context) -> list[OwnedService]:
     for cluster in our_clusters(ctx):
         arns: list[str] = []
         try:
-            for page in ecs.get_paginator("list_services").paginate(cluster=cluster["clusterArn"]):
+            for page in ecs.get_paginator("list_services").paginate(cluster=cluster.arn):
                 arns.extend(page.get("serviceArns", []))
         except Exception as exc:
             if error_code(exc) == "ClusterNotFoundException":
@@ -137,7 +117,7 @@ def _fetch_our_services(ctx: Context) -> list[OwnedService]:
             raise
         for start in range(0, len(arns), SERVICE_BATCH):
             answer = ecs.describe_services(
-                cluster=cluster["clusterArn"], services=arns[start : start + SERVICE_BATCH], include=["TAGS"]
+                cluster=cluster.arn, services=arns[start : start + SERVICE_BATCH], include=["TAGS"]
             )
             for service in answer.get("services", []):
                 if service.get("status") == "INACTIVE":
@@ -149,8 +129,8 @@ def _fetch_our_services(ctx: Context) -> list[OwnedService]:
                     OwnedService(
                         arn=service["serviceArn"],
                         name=service["serviceName"],
-                        cluster_arn=cluster["clusterArn"],
-                        cluster_name=cluster["clusterName"],
+                        cluster_arn=cluster.arn,
+                        cluster_name=cluster.name,
                         logical_id=identity[0],
                         layer=identity[1],
                         description=service,

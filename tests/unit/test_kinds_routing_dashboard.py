@@ -18,7 +18,8 @@ from platformctl.engine.model import LiveResource, Ref, Resource
 from platformctl.errors import AwsCallError
 from platformctl.naming import ownership_tags
 from platformctl.resources.base import Context, ResourceKind, tag_list
-from platformctl.resources.cloudwatch_dashboard import Dashboard, our_clusters
+from platformctl.resources.cloudwatch_dashboard import Dashboard
+from platformctl.resources.ecs_cluster import our_clusters
 from platformctl.resources.elbv2_listener import Listener
 from platformctl.resources.elbv2_listener_rule import ListenerRule, our_listeners
 from platformctl.resources.elbv2_load_balancer import LoadBalancer
