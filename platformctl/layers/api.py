@@ -106,8 +106,8 @@ def build(ctx: BuildContext) -> list[Resource]:
                         "api": api_id,
                         "route_key": route,
                         "integration": Ref(integration, "IntegrationId"),
-                        "authorization": "JWT" if authorizer else "NONE",
-                        "authorizer": authorizer,
+                        "authorization": "JWT" if authorizer and route not in service.public_routes else "NONE",
+                        "authorizer": authorizer if route not in service.public_routes else None,
                     },
                 )
         access_log = None

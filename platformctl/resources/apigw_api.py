@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.resources.base import Context, ResourceKind
 
@@ -114,3 +115,19 @@ class HttpApi(ResourceKind):
     def delete(self, ctx: Context, live: LiveResource) -> None:
         apigw = ctx.client("apigatewayv2")
         self.ignore_missing(lambda: apigw.delete_api(ApiId=live.physical_id))
+
+
+def api_children(ctx: Context, api: OwnedApi, listing: str) -> list[dict[str, Any]]:
+    """Every item of a per-API listing (`get_routes`, `get_stages`, ...) of one of our APIs.
+
+    An API deleted since it was listed has no children any more: an empty list, not an error.
+    """
+    items: list[dict[str, Any]] = []
+    try:
+        for page in ctx.client("apigatewayv2").get_paginator(listing).paginate(ApiId=api.api_id):
+            items.extend(page.get("Items", []))
+    except Exception as exc:
+        if error_code(exc) in NOT_FOUND:
+            return []
+        raise
+    return items

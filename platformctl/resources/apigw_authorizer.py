@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.apigw_api import NOT_FOUND, OwnedApi, our_apis
+from platformctl.resources.apigw_api import NOT_FOUND, api_children, our_apis
 from platformctl.resources.base import Context, ResourceKind
 
 # The name the api layer passes in props["name"]; read recognises our authorizer by it.
@@ -57,7 +56,9 @@ class JwtAuthorizer(ResourceKind):
     def read(self, ctx: Context) -> list[LiveResource]:
         found: list[LiveResource] = []
         for api in our_apis(ctx):
-            authorizer = next((a for a in _authorizers(ctx, api) if a.get("Name") == AUTHORIZER_NAME), None)
+            authorizer = next(
+                (a for a in api_children(ctx, api, "get_authorizers") if a.get("Name") == AUTHORIZER_NAME), None
+            )
             if authorizer is None:
                 continue
             # Not taggable: the API's ownership under the authorizer's own logical id and the API's layer.
@@ -108,15 +109,3 @@ class JwtAuthorizer(ResourceKind):
     def delete(self, ctx: Context, live: LiveResource) -> None:
         apigw = ctx.client("apigatewayv2")
         self.ignore_missing(lambda: apigw.delete_authorizer(ApiId=live.props["api"], AuthorizerId=live.physical_id))
-
-
-def _authorizers(ctx: Context, api: OwnedApi) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    try:
-        for page in ctx.client("apigatewayv2").get_paginator("get_authorizers").paginate(ApiId=api.api_id):
-            items.extend(page.get("Items", []))
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return []  # the API went away since it was listed, and its authorizers with it
-        raise
-    return items

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.apigw_api import NOT_FOUND, OwnedApi, our_apis
+from platformctl.resources.apigw_api import NOT_FOUND, OwnedApi, api_children, our_apis
 from platformctl.resources.base import Context, ResourceKind
 
 # Every description the api layer writes starts with this; anything else on our API is not ours.
@@ -58,7 +57,7 @@ class Integration(ResourceKind):
         found: list[LiveResource] = []
         for api in our_apis(ctx):
             by_description: dict[str, dict[str, Any]] = {}
-            for integration in _integrations(ctx, api):
+            for integration in api_children(ctx, api, "get_integrations"):
                 description = integration.get("Description")
                 if not is_our_description(description):
                     continue
@@ -137,15 +136,3 @@ class Integration(ResourceKind):
             ),
             timeout=_IN_USE_TIMEOUT,
         )
-
-
-def _integrations(ctx: Context, api: OwnedApi) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    try:
-        for page in ctx.client("apigatewayv2").get_paginator("get_integrations").paginate(ApiId=api.api_id):
-            items.extend(page.get("Items", []))
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return []  # the API went away since it was listed, and its integrations with it
-        raise
-    return items

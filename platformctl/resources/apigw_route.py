@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.apigw_api import NOT_FOUND, OwnedApi, our_apis
+from platformctl.resources.apigw_api import NOT_FOUND, OwnedApi, api_children, our_apis
 from platformctl.resources.base import Context, ResourceKind
 
 TARGET_PREFIX = "integrations/"
@@ -54,7 +53,7 @@ class Route(ResourceKind):
     def read(self, ctx: Context) -> list[LiveResource]:
         found: list[LiveResource] = []
         for api in our_apis(ctx):
-            for route in _routes(ctx, api):
+            for route in api_children(ctx, api, "get_routes"):
                 live = self._live(ctx, api, route)
                 if live:
                     found.append(live)
@@ -110,15 +109,3 @@ class Route(ResourceKind):
     def delete(self, ctx: Context, live: LiveResource) -> None:
         apigw = ctx.client("apigatewayv2")
         self.ignore_missing(lambda: apigw.delete_route(ApiId=live.props["api"], RouteId=live.physical_id))
-
-
-def _routes(ctx: Context, api: OwnedApi) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    try:
-        for page in ctx.client("apigatewayv2").get_paginator("get_routes").paginate(ApiId=api.api_id):
-            items.extend(page.get("Items", []))
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return []  # the API went away since it was listed, and its routes with it
-        raise
-    return items

@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.apigw_api import NOT_FOUND, OwnedApi, our_apis
+from platformctl.resources.apigw_api import NOT_FOUND, api_children, our_apis
 from platformctl.resources.base import Context, ResourceKind
 
 STAGE_NAME = "$default"
@@ -106,7 +105,7 @@ class Stage(ResourceKind):
     def read(self, ctx: Context) -> list[LiveResource]:
         found: list[LiveResource] = []
         for api in our_apis(ctx):
-            stage = next((s for s in _stages(ctx, api) if s.get("StageName") == STAGE_NAME), None)
+            stage = next((s for s in api_children(ctx, api, "get_stages") if s.get("StageName") == STAGE_NAME), None)
             if stage is None:
                 continue
             # The API's ownership under the stage's own logical id and the API's layer.
@@ -163,15 +162,3 @@ class Stage(ResourceKind):
     def delete(self, ctx: Context, live: LiveResource) -> None:
         apigw = ctx.client("apigatewayv2")
         self.ignore_missing(lambda: apigw.delete_stage(ApiId=live.props["api"], StageName=live.physical_id))
-
-
-def _stages(ctx: Context, api: OwnedApi) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    try:
-        for page in ctx.client("apigatewayv2").get_paginator("get_stages").paginate(ApiId=api.api_id):
-            items.extend(page.get("Items", []))
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return []  # the API went away since it was listed, and its stages with it
-        raise
-    return items

@@ -449,6 +449,8 @@ class ServiceSpec(SpecModel):
     autoscaling: AutoscalingSpec | None = None
     health: str = "/health"
     routes: list[Route] = Field(default_factory=list)
+    # Routes that stay open when api.auth puts a JWT authorizer on the API (health checks, webhooks).
+    public_routes: list[str] = Field(default_factory=list)
     publishes: list[EventName] = Field(default_factory=list)
     subscribes: list[Subscription] = Field(default_factory=list)
     calls: list[ServiceName] = Field(default_factory=list)
@@ -463,6 +465,15 @@ class ServiceSpec(SpecModel):
     def _service(cls, value: str) -> str:
         if value in RESERVED_SERVICE_NAMES:
             fail(f"the service name '{value}' is reserved")
+        return value
+
+    @field_validator("public_routes")
+    @classmethod
+    def _public_routes(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        routes = info.data.get("routes") or []
+        for route in value:
+            if route not in routes:
+                fail(f"expected one of this service's routes, written the same way (got '{route}')")
         return value
 
     @field_validator("image")

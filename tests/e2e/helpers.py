@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,21 @@ class Cli:
         text = path.read_text()
         assert old in text, f"{old!r} not in {relative}"
         path.write_text(text.replace(old, new, 1))
+
+
+def applied_seed(endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], env: str = "dev") -> Cli:
+    """A copy of the seed specs, applied to `env` on the emulator: the starting point of most stories."""
+    cli = Cli(endpoint, copy_seed_specs(tmp_path), capsys)
+    applied = cli("apply", "--env", env, "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    return cli
+
+
+def pending(cli: Cli, env: str = "dev") -> list[dict]:
+    """The plan's steps that would change something, from `diff --output json`."""
+    result = cli("diff", "--env", env, "--output", "json")
+    assert result.code in (0, 2), result.err
+    return [s for s in json.loads(result.out)["steps"] if s["action"] != "noop"]
 
 
 def copy_seed_specs(tmp_path: Path) -> Path:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.e2e.helpers import Cli, client, copy_seed_specs
+from tests.e2e.helpers import Cli, applied_seed, client, copy_seed_specs, pending
 
 pytestmark = pytest.mark.e2e
 PREFIX = "microservices-dev"
@@ -14,16 +14,7 @@ PREFIX = "microservices-dev"
 
 @pytest.fixture
 def cli(endpoint: str, tmp_path, capsys) -> Cli:
-    cli = Cli(endpoint, copy_seed_specs(tmp_path), capsys)
-    applied = cli("apply", "--env", "dev", "--auto-approve")
-    assert applied.code == 0, applied.out + applied.err
-    return cli
-
-
-def pending(cli: Cli) -> list[dict]:
-    result = cli("diff", "--env", "dev", "--output", "json")
-    assert result.code in (0, 2), result.err
-    return [s for s in json.loads(result.out)["steps"] if s["action"] != "noop"]
+    return applied_seed(endpoint, tmp_path, capsys)
 
 
 def topic_arn(endpoint: str, service: str) -> str:
@@ -143,3 +134,28 @@ def test_messaging_cannot_be_applied_before_the_platform_it_stands_on(endpoint: 
     result = fresh("apply", "--env", "dev", "--layer", "messaging", "--auto-approve")
     assert result.code == 1
     assert "from layer 'platform'" in result.err and "apply --layer platform" in result.err
+
+
+def test_an_eventbridge_rule_delivers_matching_events_to_the_service_queue(endpoint: str, tmp_path, capsys) -> None:
+    cli = Cli(endpoint, copy_seed_specs(tmp_path), capsys)
+    cli.edit(
+        "services/payment.yaml",
+        "queue:",
+        "rules:\n  - {name: chargebacks, pattern: {source: [bank], detail-type: [chargeback]}}\nqueue:",
+    )
+    assert cli("apply", "--env", "dev", "--auto-approve").code == 0
+    assert pending(cli) == []
+    events = client(endpoint, "events")
+    events.put_events(
+        Entries=[
+            {"Source": "bank", "DetailType": "chargeback", "Detail": '{"payment": "p-1"}', "EventBusName": PREFIX},
+            {"Source": "shop", "DetailType": "chargeback", "Detail": '{"payment": "p-2"}', "EventBusName": PREFIX},
+        ]
+    )
+    [event] = drain(endpoint, queue_url(endpoint, "payment"))
+    assert event["detail"] == {"payment": "p-1"}  # only the matching event
+    policy = client(endpoint, "sqs").get_queue_attributes(
+        QueueUrl=queue_url(endpoint, "payment"), AttributeNames=["Policy"]
+    )["Attributes"]["Policy"]
+    sids = {s["Sid"]: s for s in json.loads(policy)["Statement"]}
+    assert sids["FromEventRules"]["Principal"] == {"Service": "events.amazonaws.com"}

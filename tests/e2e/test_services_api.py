@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.e2e.helpers import Cli, client, copy_seed_specs, our_live_arns
+from tests.e2e.helpers import Cli, applied_seed, client, copy_seed_specs, our_live_arns, pending
 
 pytestmark = pytest.mark.e2e
 PREFIX = "microservices-dev"
@@ -15,16 +15,7 @@ PREFIX = "microservices-dev"
 
 @pytest.fixture
 def cli(endpoint: str, tmp_path, capsys) -> Cli:
-    cli = Cli(endpoint, copy_seed_specs(tmp_path), capsys)
-    applied = cli("apply", "--env", "dev", "--auto-approve")
-    assert applied.code == 0, applied.out + applied.err
-    return cli
-
-
-def pending(cli: Cli) -> list[dict]:
-    result = cli("diff", "--env", "dev", "--output", "json")
-    assert result.code in (0, 2), result.err
-    return [s for s in json.loads(result.out)["steps"] if s["action"] != "noop"]
+    return applied_seed(endpoint, tmp_path, capsys)
 
 
 def test_the_seed_platform_runs_complete_and_in_sync(cli: Cli, endpoint: str) -> None:
@@ -182,3 +173,36 @@ def test_destroy_takes_everything_down_dependents_first(cli: Cli, endpoint: str)
     assert our_live_arns(endpoint, "microservices", "dev") == []
     assert client(endpoint, "apigatewayv2").get_apis()["Items"] == []
     assert client(endpoint, "iam").list_roles(PathPrefix="/platformctl/")["Roles"] == []
+
+
+def test_jwt_authorizer_public_routes_and_custom_domain(endpoint: str, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("API_DOMAIN", "api.shop.example.com")
+    monkeypatch.setenv("API_CERT_ARN", "arn:aws:acm:us-east-1:123456789012:certificate/abc")
+    cli = Cli(endpoint, copy_seed_specs(tmp_path), capsys)
+    cli.edit(
+        "platform.yaml",
+        "  accessLogs: true",
+        "  accessLogs: true\n  auth: {issuer: 'https://id.example.com/', audience: [shop]}",
+    )
+    cli.edit(
+        "services/user.yaml",
+        'routes: ["ANY /users/{proxy+}"]',
+        'routes: ["ANY /users/{proxy+}", "POST /signup"]\npublicRoutes: ["POST /signup"]',
+    )
+    assert cli("apply", "--env", "dev", "--auto-approve").code == 0
+    assert pending(cli) == []
+    apigw = client(endpoint, "apigatewayv2")
+    [api] = [a for a in apigw.get_apis()["Items"] if a["Name"] == PREFIX]
+    auth = {r["RouteKey"]: r["AuthorizationType"] for r in apigw.get_routes(ApiId=api["ApiId"])["Items"]}
+    assert auth == {
+        "ANY /orders/{proxy+}": "JWT",
+        "ANY /payments/{proxy+}": "JWT",
+        "ANY /users/{proxy+}": "JWT",
+        "POST /signup": "NONE",
+    }
+    [domain] = apigw.get_domain_names()["Items"]
+    assert domain["DomainName"] == "api.shop.example.com"
+    [mapping] = apigw.get_api_mappings(DomainName="api.shop.example.com")["Items"]
+    assert (mapping["ApiId"], mapping["Stage"]) == (api["ApiId"], "$default")
+    status = json.loads(cli("status", "--env", "dev", "--output", "json").out)
+    assert status["outputs"]["api custom domain"] == "api.shop.example.com"

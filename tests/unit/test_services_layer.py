@@ -138,3 +138,42 @@ def test_production_gets_its_own_throttling_and_counts() -> None:
         "min": 4,
         "max": 20,
     }
+
+
+def test_public_routes_opt_out_of_the_jwt_authorizer(tmp_path: Path) -> None:
+    specs = seed_copy(tmp_path)
+    edit(
+        specs,
+        "platform.yaml",
+        "  accessLogs: true",
+        "  accessLogs: true\n  auth: {issuer: 'https://id.example.com/', audience: [shop]}",
+    )
+    edit(
+        specs,
+        "services/user.yaml",
+        'routes: ["ANY /users/{proxy+}"]',
+        'routes: ["ANY /users/{proxy+}", "GET /signup"]\npublicRoutes: ["GET /signup"]',
+    )
+    routes = {r.props["route_key"]: r.props for r in graph(specs, "dev").values() if r.kind == "apigw.route"}
+    assert (routes["GET /signup"]["authorization"], routes["GET /signup"]["authorizer"]) == ("NONE", None)
+    assert routes["ANY /users/{proxy+}"]["authorization"] == "JWT"
+
+
+def test_a_public_route_must_be_one_of_the_services_routes(tmp_path: Path) -> None:
+    from tests.unit.spec_helpers import assert_issue, line_of, only_issue
+
+    specs = seed_copy(tmp_path)
+    edit(
+        specs,
+        "services/user.yaml",
+        'routes: ["ANY /users/{proxy+}"]',
+        'routes: ["ANY /users/{proxy+}"]\npublicRoutes: ["GET /signup"]',
+    )
+    issue = only_issue(specs)
+    assert_issue(
+        issue,
+        "services/user.yaml",
+        line_of(specs, "services/user.yaml", "publicRoutes"),
+        "publicRoutes",
+        "expected one of this service's routes",
+    )
