@@ -61,7 +61,9 @@ def answers(endpoint: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def spawn(port: int, log_path: Path) -> subprocess.Popen:
+def spawn(
+    port: int, log_path: Path, harness: bool = False, latency_ms: float = 0, fault_rate: float = 0
+) -> subprocess.Popen:
     """Start the emulator (moto's server, completed) on 127.0.0.1:`port`; the caller decides how long it lives."""
     try:
         import moto.server  # noqa: F401
@@ -70,7 +72,16 @@ def spawn(port: int, log_path: Path) -> subprocess.Popen:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
     return subprocess.Popen(
-        [sys.executable, "-m", "platformctl.emulator", "-H", HOST, "-p", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "platformctl.emulator",
+            "-H",
+            HOST,
+            "-p",
+            str(port),
+            *(["--harness", "--latency-ms", str(latency_ms), "--fault-rate", str(fault_rate)] if harness else []),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
