@@ -30,7 +30,7 @@ demo: $(STAMP)
 ## test: the whole suite (unit tests on in-process moto, end-to-end tests on a moto server it starts itself)
 test: $(STAMP)
 	$(BIN)/ruff check platformctl tests
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check platformctl tests

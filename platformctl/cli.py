@@ -64,6 +64,10 @@ LayerOption = Annotated[
 ]
 OutputOption = Annotated[Output, typer.Option("--output", "-o", help="text for people, json for pipelines.")]
 LocalOption = Annotated[bool, typer.Option("--local", help="Talk to the local emulator (same as the global --local).")]
+AllowDataLossOption = Annotated[
+    bool,
+    typer.Option("--allow-data-loss", help="Also delete or replace what still holds data (e.g. queued messages)."),
+]
 
 
 @app.callback()
@@ -278,6 +282,7 @@ def apply(
         str | None, typer.Option("--confirm-env", help="Confirm a protected environment by name (pipelines).")
     ] = None,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, max=64, help="AWS calls at once.")] = 16,
+    allow_data_loss: AllowDataLossOption = False,
     output: OutputOption = Output.text,
     local: LocalOption = False,
 ) -> None:
@@ -291,21 +296,33 @@ def apply(
             return _saved_plan(reconciler, plan_file, planfile)
         return reconciler.plan(_layers(layer))
 
-    _change(reconciler, "apply", make_plan, auto_approve, confirm_env, parallelism, output is Output.json)
+    _change(
+        reconciler, "apply", make_plan, auto_approve, confirm_env, parallelism, output is Output.json, allow_data_loss
+    )
 
 
 def _saved_plan(reconciler: Reconciler, path: Path, planfile: Any) -> Plan:
+    from platformctl.engine.planner import mark_data_loss
+
     document = planfile.load(path)
     if document["env"] != reconciler.env or document["platform"] != reconciler.ctx.platform:
         raise PlatformctlError(
             f"{path} was made for {document['platform']}/{document['env']}, not "
             f"{reconciler.ctx.platform}/{reconciler.env}"
         )
-    if planfile.live_fingerprint(reconciler.read()) != document["live_fingerprint"]:
+    live = reconciler.read()
+    if planfile.live_fingerprint(live) != document["live_fingerprint"]:
         raise PlatformctlError(
             f"live state changed since {path} was made: nothing was applied. Run diff again for a fresh plan."
         )
-    return document["plan"]
+    plan: Plan = document["plan"]
+    # Facts (messages in a queue) are not fingerprinted: judge data loss by what is live now, not then.
+    now = {(r.kind, r.id, r.physical_id): r for r in live}
+    for step in plan.steps:
+        if step.live is not None:
+            step.live = now.get((step.live.kind, step.live.id, step.live.physical_id), step.live)
+    mark_data_loss(plan.steps, reconciler.kinds)
+    return plan
 
 
 @app.command()
@@ -318,6 +335,7 @@ def destroy(
         str | None, typer.Option("--confirm-env", help="Confirm a protected environment by name (pipelines).")
     ] = None,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, max=64, help="AWS calls at once.")] = 16,
+    allow_data_loss: AllowDataLossOption = False,
     output: OutputOption = Output.text,
     local: LocalOption = False,
 ) -> None:
@@ -327,7 +345,9 @@ def destroy(
     def make_plan() -> Plan:
         return reconciler.destroy_plan(_layers(layer))
 
-    _change(reconciler, "destroy", make_plan, auto_approve, confirm_env, parallelism, output is Output.json)
+    _change(
+        reconciler, "destroy", make_plan, auto_approve, confirm_env, parallelism, output is Output.json, allow_data_loss
+    )
 
 
 def _change(
@@ -338,29 +358,28 @@ def _change(
     confirm_env: str | None,
     parallelism: int,
     as_json: bool,
+    allow_data_loss: bool = False,
 ) -> None:
     """apply and destroy alike: confirm what can be, lock, plan, show, ask, execute, report."""
     from platformctl.engine.lock import EnvironmentLock
-    from platformctl.render import plan_json, print_plan, print_report, summary_line
+    from platformctl.render import plan_json, print_report, summary_line
 
     env, platform = reconciler.env, reconciler.ctx.platform
     approved = auto_approve or confirm_env is not None
     # Refuse what cannot be confirmed before any AWS call, including taking the lock.
     _require_confirmable(approved)
     _confirm_env(reconciler.specs, confirm_env, command)
-    with EnvironmentLock(reconciler.aws, platform, env, command=f"{command} --env {env}"):
-        plan = make_plan()
-        if as_json and not plan.pending:
-            out.print(plan_json(plan), markup=False)
-            return
-        if not as_json:
-            print_plan(out, plan, title=f"platformctl {command}: {platform} / {env}")
-        if not plan.pending:
-            if command == "destroy":
-                out.print(f"Nothing of {platform} is left in {env}.")
-            return
-        _confirm(f"{command.capitalize()} these {len(plan.pending)} changes in {env}?", auto_approve=approved)
-        report = _run_with_progress(reconciler, plan, parallelism, quiet=as_json)
+    try:
+        with EnvironmentLock(reconciler.aws, platform, env, command=f"{command} --env {env}"):
+            report, plan = _locked_change(
+                reconciler, command, make_plan, approved, parallelism, as_json, allow_data_loss
+            )
+    except KeyboardInterrupt:
+        # Only reachable before execution starts (while reading or planning): nothing was changed.
+        err.print(f"Interrupted before anything was changed; the lock on {env} is released.")
+        raise typer.Exit(130) from None
+    if report is None:
+        return
     if as_json:
         document = {"plan": json.loads(plan_json(plan)), "report": report.to_json()}
         out.print(json.dumps(document, indent=2, default=str), markup=False)
@@ -368,8 +387,50 @@ def _change(
         print_report(err, report, command)
         if report.ok:
             out.print(f"Done: {summary_line(plan).removeprefix('Plan for ')}")
+    if report.interrupted:
+        raise typer.Exit(130)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _locked_change(
+    reconciler: Reconciler,
+    command: str,
+    make_plan: Callable[[], Plan],
+    approved: bool,
+    parallelism: int,
+    as_json: bool,
+    allow_data_loss: bool,
+) -> tuple[Any, Plan]:
+    """Inside the lock: plan, show, refuse data loss, ask, execute. (None, plan) when there is nothing to do."""
+    from platformctl.render import plan_json, print_plan
+
+    env, platform = reconciler.env, reconciler.ctx.platform
+    plan = make_plan()
+    if as_json and not plan.pending:
+        out.print(plan_json(plan), markup=False)
+        return None, plan
+    if not as_json:
+        print_plan(out, plan, title=f"platformctl {command}: {platform} / {env}")
+    if not plan.pending:
+        if command == "destroy":
+            out.print(f"Nothing of {platform} is left in {env}.")
+        return None, plan
+    _refuse_data_loss(plan, allow_data_loss)
+    _confirm(f"{command.capitalize()} these {len(plan.pending)} changes in {env}?", auto_approve=approved)
+    return _run_with_progress(reconciler, plan, parallelism, quiet=as_json), plan
+
+
+def _refuse_data_loss(plan: Plan, allowed: bool) -> None:
+    """Deleting or replacing what still holds data (messages in a queue) needs --allow-data-loss."""
+    losing = [s for s in plan.pending if s.data_loss]
+    if not losing or allowed:
+        return
+    lines = "\n".join(f"  {s.kind} {s.id}: {s.data_loss}" for s in losing)
+    raise PlatformctlError(
+        f"{len(losing)} step{'s' if len(losing) != 1 else ''} would lose data:\n{lines}\n"
+        "Nothing was changed. Drain what holds the data first, or pass --allow-data-loss to accept losing it."
+    )
 
 
 @app.command()

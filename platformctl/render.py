@@ -27,7 +27,11 @@ def summary_line(plan: Plan) -> str:
     if not plan.pending:
         return f"No changes: {plan.env} is in sync with the specs ({counts['noop']} resources)."
     parts = [f"{counts[a]} {VERB[a]}" for a in ("create", "update", "replace", "delete") if counts[a]]
-    return f"Plan for {plan.env}: " + ", ".join(parts) + f", {counts['noop']} unchanged."
+    line = f"Plan for {plan.env}: " + ", ".join(parts) + f", {counts['noop']} unchanged."
+    losing = sum(1 for s in plan.pending if s.data_loss)
+    if losing:
+        line += f" ⚠ {losing} {'step loses' if losing == 1 else 'steps lose'} data."
+    return line
 
 
 def print_plan(console: Console, plan: Plan, *, title: str | None = None) -> None:
@@ -48,6 +52,8 @@ def print_plan(console: Console, plan: Plan, *, title: str | None = None) -> Non
                 line += f"  [dim]{escape(step.name)}[/dim]"
             if step.reason:
                 line += f"  [dim]({escape(step.reason)})[/dim]"
+            if step.data_loss:
+                line += f"  [bold red]⚠ data loss: {escape(step.data_loss)}[/bold red]"
             console.print(line, highlight=False)
             for change in step.changes:
                 old, new = escape(_show(change.old)), escape(_show(change.new))
@@ -79,7 +85,10 @@ def print_report(console: Console, report: Report, command: str = "apply") -> No
             highlight=False,
         )
     state = "interrupted" if report.interrupted else ("complete" if report.ok else "failed")
-    console.print(f"Apply {state}: {len(done)} done, {len(failed)} failed, {len(skipped)} skipped.", highlight=False)
+    console.print(
+        f"{command.capitalize()} {state}: {len(done)} done, {len(failed)} failed, {len(skipped)} skipped.",
+        highlight=False,
+    )
 
 
 def status_table(live: list[LiveResource]) -> Table:

@@ -7,10 +7,12 @@ the next plan starts again from live AWS.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
@@ -126,20 +128,19 @@ def execute(
         raise PlatformctlError(f"cannot order the plan, its steps wait on each other: {loop}") from None
     finished: set[tuple[str, str]] = set()
     succeeded: set[tuple[str, str]] = set()
-    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:
+    with (
+        _ctrl_c_stops_scheduling() as interrupted,
+        ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool,
+    ):
         in_flight: dict[Future[OpResult], Operation] = {}
-        stopping = False
         while True:
-            if not stopping:
+            report.interrupted = interrupted.is_set()
+            if not report.interrupted:
                 for key in sorted(sorter.get_ready()):
                     in_flight[pool.submit(run, ops[key])] = ops[key]
             if not in_flight:
                 break
-            try:
-                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
-                stopping = report.interrupted = True
-                continue
+            done, _ = wait(list(in_flight), timeout=0.2, return_when=FIRST_COMPLETED)
             for future in done:
                 op = in_flight.pop(future)
                 result = future.result()
@@ -156,6 +157,24 @@ def execute(
             detail = f"{why} ({', '.join(blocked_by)})" if blocked_by else why
             report.results.append(OpResult(op, "skipped", error=detail))
     return report
+
+
+@contextmanager
+def _ctrl_c_stops_scheduling() -> Iterator[threading.Event]:
+    """While operations run, Ctrl-C sets a flag instead of raising wherever the main thread happens to be.
+
+    The loop then starts nothing new, lets the calls in flight finish, and reports what was done: an
+    exception in the middle of bookkeeping could lose track of a resource that was just created.
+    """
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _perform(

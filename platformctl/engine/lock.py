@@ -63,6 +63,14 @@ class EnvironmentLock:
         self.holder = LockHolder.here(command)
 
     def __enter__(self) -> EnvironmentLock:
+        try:
+            return self._acquire()
+        except KeyboardInterrupt:
+            # The put may have gone through before the interrupt: a lock nobody holds must not stay.
+            self.__exit__(None, None, None)
+            raise
+
+    def _acquire(self) -> EnvironmentLock:
         ssm = self.aws.client("ssm")
         try:
             ssm.put_parameter(

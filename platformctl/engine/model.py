@@ -144,6 +144,8 @@ class Step:
     live: LiveResource | None = None
     # For a replacement: whether the new resource is created before the old one is deleted.
     create_before_delete: bool = False
+    # For a delete or replacement: what is lost with the live resource (e.g. messages in a queue), or "".
+    data_loss: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,6 +156,7 @@ class Step:
             "name": self.name,
             "changes": [c.to_json() for c in self.changes],
             "reason": self.reason,
+            "data_loss": self.data_loss,
         }
 
 

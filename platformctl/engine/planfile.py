@@ -100,6 +100,7 @@ def _step_json(s: Step) -> dict[str, Any]:
         "name": s.name,
         "reason": s.reason,
         "create_before_delete": s.create_before_delete,
+        "data_loss": s.data_loss,
         "changes": [{"path": c.path, "old": c.old, "new": c.new} for c in s.changes],
         "desired": desired,
         "live": [s.live.kind, s.live.id, s.live.physical_id] if s.live else None,

@@ -96,9 +96,20 @@ def make_plan(
 
     kept = [s for s in ordered if s.layer in selected]
     _check_layer_dependencies(kept, ordered, desired_by_id, selected)
+    mark_data_loss(kept, kinds)
     layer_rank = {name: i for i, name in enumerate(LAYERS)}
     kept.sort(key=lambda s: (layer_rank.get(s.layer, len(LAYERS)), s.action == "delete"))
     return Plan(env=env, steps=kept, live=live, graph=desired_by_id)
+
+
+def mark_data_loss(steps: Iterable[Step], kinds: Mapping[str, ResourceKind]) -> None:
+    """Set `data_loss` on each delete and replacement from its kind: what goes away with the live resource."""
+    for step in steps:
+        kind = kinds.get(step.kind)
+        if step.action in ("delete", "replace") and step.live is not None and kind is not None:
+            step.data_loss = kind.data_loss(step.live) or ""
+        else:
+            step.data_loss = ""
 
 
 def _index_live(live: list[LiveResource]) -> tuple[dict[str, LiveResource], list[LiveResource]]:

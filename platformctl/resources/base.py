@@ -150,6 +150,14 @@ class ResourceKind:
     def delete(self, ctx: Context, live: LiveResource) -> None:
         raise NotImplementedError
 
+    def data_loss(self, live: LiveResource) -> str | None:
+        """What would be lost if this live resource went away, in words (from its facts), or None.
+
+        The plan marks deletes and replacements of such a resource, and apply / destroy refuse them unless
+        --allow-data-loss is given.
+        """
+        return None
+
     # ---- helpers for subclasses ------------------------------------------------------------------------
     def live(
         self,

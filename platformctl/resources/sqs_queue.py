@@ -216,3 +216,13 @@ class SqsQueue(ResourceKind):
     def delete(self, ctx: Context, live: LiveResource) -> None:
         sqs = ctx.client("sqs")
         self.ignore_missing(lambda: sqs.delete_queue(QueueUrl=live.physical_id))
+
+    def data_loss(self, live: LiveResource) -> str | None:
+        """Messages still in the queue (waiting or received but not yet deleted) go with it."""
+        waiting, in_flight = int(live.facts.get("messages", 0)), int(live.facts.get("in_flight", 0))
+        if waiting + in_flight <= 0:
+            return None
+        if not waiting:
+            return f"{in_flight} message{'s' if in_flight != 1 else ''} in flight"
+        text = f"{waiting} message{'s' if waiting != 1 else ''} waiting"
+        return f"{text}, {in_flight} in flight" if in_flight else text

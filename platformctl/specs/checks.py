@@ -280,8 +280,8 @@ def _derived_name_findings(platform: PlatformSpec, services: list[ServiceEntry],
                     owners[name] = entry
                     continue
                 key = (entry.name, other.name)
-                if key in reported:
-                    continue
+                if key in reported or entry.name == other.name:
+                    continue  # the same name twice is reported once, as a duplicate service
                 reported.add(key)
                 findings.append(
                     Finding(

@@ -86,7 +86,9 @@ def our_live_arns(endpoint: str, platform: str, env: str) -> list[str]:
     found += [
         n["NatGatewayId"]
         for n in ec2.describe_nat_gateways(Filter=filters)["NatGateways"]
+        # moto 5.2.5 ignores tag filters here: check the tags themselves.
         if n["State"] not in ("deleted", "deleting")
+        and _ours({t["Key"]: t["Value"] for t in n.get("Tags", [])}, platform, env)
     ]
     clusters = ecs.list_clusters()["clusterArns"]
     if clusters:

@@ -328,3 +328,68 @@ def test_a_shared_name_is_not_a_dependency_only_identifiers_are() -> None:
     )
     edges = {(a.id, b.id) for a, b in live_edges([taskdef, service])}
     assert edges == {("svc.order", "taskdef.order")}
+
+
+class Store(FakeKind):
+    """A kind that holds data: its live facts say how many rows would go with it."""
+
+    kind = "fake.store"
+    updatable: ClassVar = frozenset({"label"})
+
+    def read(self, ctx: Context) -> list:
+        found = super().read(ctx)
+        for live in found:
+            live.facts = dict(self.cloud.items[live.physical_id].get("facts", {}))
+        return found
+
+    def data_loss(self, live: Any) -> str | None:
+        rows = live.facts.get("rows", 0)
+        return f"{rows} rows" if rows else None
+
+
+def test_only_deletes_and_replacements_of_what_holds_data_are_marked_as_data_loss(kinds, ctx, cloud, tmp_path) -> None:
+    from platformctl.render import summary_line
+
+    kinds = {**kinds, "fake.store": Store(cloud)}
+
+    def stores(size: int = 1, label: str = "a") -> list[Resource]:
+        return [
+            Resource("fake.store", "full", "platform", "full", {"size": size, "label": label}),
+            Resource("fake.store", "empty", "platform", "empty", {"size": size, "label": label}),
+        ]
+
+    apply(graph() + stores(), kinds, ctx)
+    for item in cloud.items.values():
+        if item["kind"] == "fake.store":
+            item["facts"] = {"rows": 3 if item["tags"]["platformctl:id"] == "full" else 0}
+
+    def loss(plan) -> dict[str, tuple[str, str]]:
+        return {s.id: (s.action, s.data_loss) for s in plan.steps if s.kind == "fake.store"}
+
+    in_sync = plan_for(graph() + stores(), kinds, ctx)
+    assert in_sync.pending == [] and loss(in_sync) == {"full": ("noop", ""), "empty": ("noop", "")}
+    updated = plan_for(graph() + stores(label="b"), kinds, ctx)
+    assert loss(updated) == {"full": ("update", ""), "empty": ("update", "")}
+    replaced = plan_for(graph() + stores(size=2), kinds, ctx)
+    assert loss(replaced) == {"full": ("replace", "3 rows"), "empty": ("replace", "")}
+    assert [s.to_json()["data_loss"] for s in replaced.steps if s.id == "full"] == ["3 rows"]
+    # Removing everything: only the store with rows is marked; kinds that hold nothing never are.
+    deleted = plan_for([], kinds, ctx)
+    assert {s.id: s.data_loss for s in deleted.steps} == {
+        "full": "3 rows",
+        "empty": "",
+        "net": "",
+        "gw": "",
+        "grp": "",
+        "m1": "",
+    }
+    assert summary_line(deleted).endswith("1 step loses data.")
+    assert "lose" not in summary_line(updated)
+    # A saved plan keeps the mark; the live fingerprint ignores facts, so rows coming and going do not stale it.
+    path = tmp_path / "p.json"
+    planfile.save(deleted, path, platform=PLATFORM, layers=["platform", "services"])
+    loaded = planfile.load(path)
+    assert {s.id: s.data_loss for s in loaded["plan"].steps}["full"] == "3 rows"
+    for item in cloud.items.values():
+        item.setdefault("facts", {})["rows"] = 7
+    assert loaded["live_fingerprint"] == planfile.live_fingerprint(read_all(kinds, ctx))

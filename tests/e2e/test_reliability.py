@@ -1,0 +1,422 @@
+"""Reliability of the real CLI, run as a subprocess against moto behind the Harness (latency, faults, kill switch).
+
+- AWS answering 503 to one call in ten: apply still converges, with no resource created twice.
+- `apply` SIGKILLed at ten points of a first apply: the stale lock is refused by name, `unlock` breaks it,
+  and the next `apply` converges to exactly the specs (no duplicate, no orphan).
+- Two runs at once: the second `apply` and a `destroy` are refused naming the holder; only the first changes
+  anything, and its lock is gone when it ends.
+- Ctrl-C during apply: it stops, says what was done, releases the lock, and the next apply converges.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platformctl import local
+from tests.e2e.helpers import client, copy_seed_specs
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+PLATFORM, ENV, REGION = "microservices", "dev", "us-east-1"
+LOCK = f"/platformctl/{PLATFORM}/{ENV}/lock"
+CRASH_POINTS = 10
+TIMEOUT = 120  # seconds any one CLI run may take before the test fails instead of hanging
+
+
+# ---- the Harness emulator --------------------------------------------------------------------------------
+@dataclass
+class Harness:
+    endpoint: str
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body or {}).encode()
+        request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+        return json.loads(raw) if path.startswith("/_harness/") else None
+
+    def configure(self, **config: Any) -> dict[str, Any]:
+        return self._post("/_harness/config", config)
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.endpoint}/_harness/stats", timeout=30) as response:
+            return json.loads(response.read())
+
+    def reset_counters(self) -> None:
+        self._post("/_harness/reset")
+
+    def reset_account(self) -> None:
+        self._post("/moto-api/reset")
+
+    def calm(self) -> None:
+        """No latency, no faults, no armed kill."""
+        self.configure(latency=0, fault_rate=0, kill_pid=None, kill_after_writes=None)
+
+    def fresh(self) -> None:
+        """An empty account and zeroed counters, as before a first apply."""
+        self.calm()
+        self.reset_account()
+        self.reset_counters()
+
+
+LANES = 2  # the crash points run on two emulators at once: each point is ~10 s of CLI runs, on 2 cores
+
+
+@pytest.fixture(scope="module")
+def harness_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """This module's own moto servers behind the Harness, each on a free 127.0.0.1 port."""
+    logs = tmp_path_factory.mktemp("harness")
+    processes: list[subprocess.Popen] = []
+    endpoints: list[str] = []
+    try:
+        for lane in range(LANES):
+            port = local.free_port()
+            processes.append(local.spawn(port, logs / f"harness{lane}.log", harness=True))
+            endpoints.append(f"http://{local.HOST}:{port}")
+        for endpoint, process in zip(endpoints, processes, strict=True):
+            local.wait_until_answering(endpoint, process)
+        yield endpoints
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def harness_server(harness_servers: list[str]) -> str:
+    return harness_servers[0]
+
+
+@pytest.fixture
+def harness(harness_server: str) -> Iterator[Harness]:
+    h = Harness(harness_server)
+    h.fresh()
+    yield h
+    h.calm()
+
+
+# ---- the CLI as a subprocess -----------------------------------------------------------------------------
+def _env() -> dict[str, str]:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    for name in ("AWS_PROFILE", "PLATFORMCTL_ENDPOINT_URL"):
+        env.pop(name, None)
+    return env
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def __str__(self) -> str:
+        return f"exit {self.code}\n--- stdout\n{self.out[-3000:]}\n--- stderr\n{self.err[-3000:]}"
+
+
+class Started:
+    """A CLI run in the background; its output goes to files so a full pipe can never block it."""
+
+    def __init__(self, argv: list[str], logs: Path):
+        logs.mkdir(parents=True, exist_ok=True)
+        self._out, self._err = logs / "stdout", logs / "stderr"
+        with self._out.open("w") as out, self._err.open("w") as err:
+            self.process = subprocess.Popen(
+                argv, cwd=ROOT, env=_env(), stdin=subprocess.DEVNULL, stdout=out, stderr=err, text=True
+            )
+        self.pid = self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def wait(self) -> Run:
+        try:
+            code = self.process.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        return Run(code, self._out.read_text(), self._err.read_text())
+
+
+class Platformctl:
+    """`python -m platformctl --specs <copy of the seed> --endpoint-url <harness> ...`, from the repo root."""
+
+    def __init__(self, endpoint: str, specs: Path, logs: Path):
+        self.endpoint, self.specs, self.logs = endpoint, specs, logs
+        self.started: list[Started] = []
+
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "platformctl", "--specs", str(self.specs), "--endpoint-url", self.endpoint, *args]
+
+    def start(self, *args: str) -> Started:
+        started = Started(self.argv(*args), self.logs / f"run{len(self.started) + 1}")
+        self.started.append(started)
+        return started
+
+    def stop_leftovers(self) -> None:
+        """After a failed test: end any run it started and left going (only those, by their own handles)."""
+        for started in self.started:
+            if started.running():
+                started.process.send_signal(signal.SIGCONT)  # in case it was held with SIGSTOP
+                started.process.kill()
+                started.process.wait(timeout=30)
+
+    def __call__(self, *args: str) -> Run:
+        return self.start(*args).wait()
+
+
+@pytest.fixture
+def cli(harness: Harness, tmp_path: Path) -> Iterator[Platformctl]:
+    platformctl = Platformctl(harness.endpoint, copy_seed_specs(tmp_path), tmp_path / "runs")
+    yield platformctl
+    platformctl.stop_leftovers()
+
+
+APPLY = ("apply", "--env", ENV, "--auto-approve")
+DIFF = ("diff", "--env", ENV)
+
+
+# ---- what a user would check -----------------------------------------------------------------------------
+def poll(condition: Callable[[], Any], what: str, timeout: float = 60.0, every: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def lock_exists(endpoint: str) -> bool:
+    ssm = client(endpoint, "ssm")
+    try:
+        ssm.get_parameter(Name=LOCK)
+    except ssm.exceptions.ParameterNotFound:
+        return False
+    return True
+
+
+def assert_live_is_exactly_the_specs(endpoint: str, specs: Path) -> list[str]:
+    """Every resource carrying our tags has a logical id the specs want, each exactly once, and none is missing.
+
+    Read twice: through platformctl's own readers (every kind), and independently through the Resource Groups
+    Tagging API (the kinds it knows), so a reader that skipped a copy could not hide a duplicate. Returns what
+    `diff` would still change (from the same read): empty when in sync.
+    """
+    from platformctl.aws import Aws, AwsTarget
+    from platformctl.engine.reconciler import Reconciler
+    from platformctl.specs import load_specs
+
+    reconciler = Reconciler(load_specs(specs, ENV), Aws(AwsTarget(region=REGION, endpoint_url=endpoint)))
+    desired = {r.id for r in reconciler.desired()}
+    plan = reconciler.plan()  # reads live with reconciler.read(), every copy of everything we own
+    live = Counter(r.id for r in plan.live)
+    assert sorted(i for i, n in live.items() if n > 1) == [], "duplicates"
+    assert sorted(set(live) - desired) == [], "orphans: live, ours, not in the specs"
+    assert sorted(desired - set(live)) == [], "missing"
+    assert len(desired) == 96  # the seed platform, so an empty spec set cannot pass this
+
+    tagged: Counter[str] = Counter()
+    pages = client(endpoint, "resourcegroupstaggingapi").get_paginator("get_resources")
+    filters = [{"Key": "platformctl:platform", "Values": [PLATFORM]}, {"Key": "platformctl:env", "Values": [ENV]}]
+    for page in pages.paginate(TagFilters=filters):
+        for mapping in page["ResourceTagMappingList"]:
+            tags = {t["Key"]: t["Value"] for t in mapping["Tags"]}
+            tagged[tags.get("platformctl:id", f"<untagged {mapping['ResourceARN']}>")] += 1
+    assert len(tagged) > 40
+    assert sorted(i for i, n in tagged.items() if n > 1) == [], "duplicates (tagging API)"
+    assert sorted(set(tagged) - desired) == [], "orphans (tagging API)"
+    return [f"{step.action} {step.id}" for step in plan.pending]
+
+
+def assert_in_sync(cli: Platformctl) -> None:
+    diff = cli(*DIFF)
+    assert diff.code == 0, str(diff)
+    assert "No changes" in diff.out, str(diff)
+
+
+@pytest.fixture(scope="module")
+def first_apply_writes(harness_server: str, tmp_path_factory: pytest.TempPathFactory) -> int:
+    """The writes one uninterrupted first apply of the seed platform makes (lock taken and released included)."""
+    h = Harness(harness_server)
+    h.fresh()
+    tmp = tmp_path_factory.mktemp("measure")
+    applied = Platformctl(harness_server, copy_seed_specs(tmp), tmp / "runs")(*APPLY)
+    assert applied.code == 0, str(applied)
+    writes = h.stats()["writes"]
+    assert writes > 100, writes  # 96 creates, and the lock
+    return writes
+
+
+# ---- 1. faults -------------------------------------------------------------------------------------------
+def test_apply_converges_while_aws_answers_503_to_one_call_in_ten(harness: Harness, cli: Platformctl) -> None:
+    harness.configure(fault_rate=0.1)
+
+    applied = cli(*APPLY)
+    assert applied.code == 0, str(applied)
+    assert "Apply complete: 96 done, 0 failed, 0 skipped." in applied.err, str(applied)
+    assert_in_sync(cli)
+
+    harness.calm()
+    stats = harness.stats()
+    assert stats["faults"] > 10, stats  # the faults really happened, and were retried through
+    assert_live_is_exactly_the_specs(harness.endpoint, cli.specs)
+
+
+# ---- 2. crashes ------------------------------------------------------------------------------------------
+def crash_and_recover(harness: Harness, cli: Platformctl, kill_after: int) -> None:
+    """From an empty account: SIGKILL a first apply after `kill_after` writes, then recover as a user would."""
+    harness.fresh()
+    crashed = cli.start(*APPLY)
+    # Armed before the run's first write: that comes only after start-up, loading the specs and reading live.
+    harness.configure(kill_pid=crashed.pid, kill_after_writes=kill_after)
+    killed = crashed.wait()
+    assert killed.code == -signal.SIGKILL, str(killed)
+    assert harness.stats()["writes"] >= kill_after
+
+    refused = cli(*APPLY)
+    assert refused.code == 1, str(refused)
+    assert "locked by" in refused.err and f"pid {crashed.pid}" in refused.err, str(refused)
+    assert "platformctl unlock --env dev" in refused.err, str(refused)
+    assert "Traceback" not in refused.err, str(refused)
+
+    unlocked = cli("unlock", "--env", ENV)
+    assert unlocked.code == 0, str(unlocked)
+    assert f"pid {crashed.pid}" in unlocked.out, str(unlocked)
+    assert not lock_exists(harness.endpoint)
+
+    recovered = cli(*APPLY)
+    assert recovered.code == 0, str(recovered)
+    assert "Apply complete" in recovered.err and "0 failed" in recovered.err, str(recovered)
+    # What `diff` would print, from one read (diff's exit code is exactly "is this list empty"): nothing left.
+    assert assert_live_is_exactly_the_specs(harness.endpoint, cli.specs) == []
+
+
+def test_apply_killed_at_ten_points_is_recovered_by_unlock_and_apply(
+    first_apply_writes: int, harness_servers: list[str], tmp_path: Path
+) -> None:
+    # Ten crash points spread evenly over the first apply's writes (write 1 is taking the lock).
+    points = [round(first_apply_writes * i / (CRASH_POINTS + 1)) for i in range(1, CRASH_POINTS + 1)]
+    assert len(set(points)) == CRASH_POINTS and points[0] > 1 and points[-1] < first_apply_writes
+
+    def lane(endpoint: str, share: list[int]) -> dict[int, str]:
+        failures = {}
+        for k in share:
+            cli = Platformctl(endpoint, copy_seed_specs(tmp_path / f"k{k}"), tmp_path / f"k{k}" / "runs")
+            try:
+                crash_and_recover(Harness(endpoint), cli, k)
+            except AssertionError as exc:
+                failures[k] = str(exc)
+            finally:
+                cli.stop_leftovers()
+        Harness(endpoint).calm()
+        return failures
+
+    with ThreadPoolExecutor(max_workers=LANES) as pool:
+        futures = [pool.submit(lane, endpoint, points[i::LANES]) for i, endpoint in enumerate(harness_servers)]
+        failures = {k: why for future in futures for k, why in future.result().items()}
+    assert not failures, "\n\n".join(f"killed after write {k}:\n{why}" for k, why in sorted(failures.items()))
+
+
+# ---- 3. concurrency --------------------------------------------------------------------------------------
+def test_a_second_apply_and_a_destroy_are_refused_while_an_apply_runs(
+    first_apply_writes: int, harness: Harness, cli: Platformctl
+) -> None:
+    harness.configure(latency=0.05)  # real control-plane calls take tens of ms: the apply runs for seconds
+    first = cli.start(*APPLY)
+    poll(lambda: lock_exists(harness.endpoint) or not first.running(), "the first apply to take the lock")
+    assert first.running(), str(first.wait())
+    # Hold A mid-run while B and C try, so a busy machine cannot let A finish first and turn C into a real destroy.
+    first.process.send_signal(signal.SIGSTOP)
+    try:
+        holder = f"locked by {getpass.getuser()}@{socket.gethostname()} (pid {first.pid}"
+        second = cli(*APPLY)
+        destroy = cli("destroy", "--env", ENV, "--auto-approve")
+        assert lock_exists(harness.endpoint)  # still A's: nobody broke or took it
+    finally:
+        first.process.send_signal(signal.SIGCONT)
+    for refused in (second, destroy):
+        assert refused.code == 1, str(refused)
+        assert holder in refused.err, str(refused)
+        assert "platformctl unlock --env dev" in refused.err, str(refused)
+        assert "Traceback" not in refused.err, str(refused)
+
+    done = first.wait()
+    assert done.code == 0, str(done)
+    assert "Apply complete: 96 done, 0 failed, 0 skipped." in done.err, str(done)
+    assert not lock_exists(harness.endpoint)
+
+    # Exactly one run changed things: the other two each tried to take the lock, and that was all they wrote.
+    stats = harness.stats()
+    assert stats["calls"].get("ssm:PutParameter") == 3, stats["calls"]
+    assert stats["calls"].get("ssm:DeleteParameter") == 1, stats["calls"]
+    assert stats["writes"] == first_apply_writes + 2, stats
+    harness.calm()
+    assert assert_live_is_exactly_the_specs(harness.endpoint, cli.specs) == []  # and nothing left for diff to do
+
+
+# ---- 4. Ctrl-C -------------------------------------------------------------------------------------------
+def test_ctrl_c_during_apply_stops_it_releases_the_lock_and_the_next_apply_converges(
+    harness: Harness, cli: Platformctl
+) -> None:
+    harness.configure(latency=0.05)
+    running = cli.start(*APPLY)
+    poll(lambda: harness.stats()["writes"] >= 10 or not running.running(), "the apply to make 10 writes")
+    assert running.running(), str(running.wait())
+    running.process.send_signal(signal.SIGINT)
+    stopped = running.wait()
+    harness.calm()
+
+    assert stopped.code > 0, str(stopped)  # handled: not killed by the signal (-2), and not a success
+    assert "Traceback" not in stopped.err, str(stopped)
+    shown_done = re.findall(r"^✓ create (.+) \(\d+\.\ds\)$", stopped.err, re.MULTILINE)
+    assert shown_done, str(stopped)  # what was done is on screen
+    assert re.search(r"Apply interrupted: \d+ done, 0 failed, \d+ skipped\.", stopped.err), str(stopped)
+    assert not lock_exists(harness.endpoint), "the interrupted run left its lock behind"
+
+    again = cli(*APPLY)
+    assert again.code == 0, str(again)
+    rest = re.search(r"Apply complete: (\d+) done, 0 failed, 0 skipped\.", again.err)
+    assert rest, str(again)
+    # The interrupt really stopped the first run part-way, and what it showed as done was not done twice.
+    assert int(rest.group(1)) == 96 - len(set(shown_done)) and 0 < int(rest.group(1)) < 96, str(again)
+    assert_in_sync(cli)
+    assert_live_is_exactly_the_specs(harness.endpoint, cli.specs)
+
+
+def test_ctrl_c_while_apply_is_still_reading_says_it_was_interrupted(harness: Harness, cli: Platformctl) -> None:
+    harness.configure(latency=0.2)  # a wide window between taking the lock and the first create
+    running = cli.start(*APPLY)
+    # Past taking the lock (write 1) and well into reading live, before the first create.
+    poll(lambda: harness.stats()["total"] >= 15 or not running.running(), "the apply to read live")
+    if not (running.running() and harness.stats()["writes"] == 1):
+        pytest.fail(f"missed the window between taking the lock and the first create: {harness.stats()}")
+    running.process.send_signal(signal.SIGINT)
+    stopped = running.wait()
+    harness.calm()
+    # Everything but the message is right: handled, nothing created, lock released (its put and its delete).
+    if stopped.code <= 0 or "Traceback" in stopped.err or lock_exists(harness.endpoint):
+        pytest.fail(str(stopped))
+    if harness.stats()["writes"] != 2:
+        pytest.fail(f"expected only the lock's put and delete: {harness.stats()}")
+
+    assert "interrupted before anything was changed" in stopped.err.lower(), str(stopped)
