@@ -8,6 +8,7 @@ one, so it shows as drift and modify_listener puts the fixed response back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
@@ -39,6 +40,41 @@ def _default_action(actions: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": ",".join(a.get("Type", "?") for a in actions), "actions": actions}
 
 
+@dataclass(frozen=True)
+class OwnedListener:
+    """A listener carrying our tags, on one of our load balancers."""
+
+    arn: str
+    load_balancer_arn: str
+    tags: dict[str, str]
+    description: dict[str, Any]
+
+
+def our_listeners(ctx: Context) -> list[OwnedListener]:
+    """Our listeners, fetched once per read pass for the listener and listener-rule kinds."""
+    return ctx.cached(("elbv2", "our-listeners"), lambda: _fetch_our_listeners(ctx))
+
+
+def _fetch_our_listeners(ctx: Context) -> list[OwnedListener]:
+    elbv2 = ctx.client("elbv2")
+    listeners: dict[str, dict[str, Any]] = {}
+    for lb in our_load_balancers(ctx):
+        try:
+            for page in elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=lb.arn):
+                for listener in page.get("Listeners", []):
+                    listeners[listener["ListenerArn"]] = listener
+        except Exception as exc:
+            if error_code(exc) != "LoadBalancerNotFound":
+                raise  # else deleted since it was listed: its listeners went with it
+    tags = describe_tags(ctx, list(listeners))
+    owned: list[OwnedListener] = []
+    for arn, listener in listeners.items():
+        listener_tags = tags.get(arn, {})
+        if ctx.identity(listener_tags) is not None:
+            owned.append(OwnedListener(arn, listener["LoadBalancerArn"], listener_tags, listener))
+    return owned
+
+
 class Listener(ResourceKind):
     kind: ClassVar[str] = "elbv2.listener"
     service: ClassVar[str] = "elbv2"
@@ -47,31 +83,21 @@ class Listener(ResourceKind):
     not_found_codes: ClassVar[frozenset[str]] = frozenset({_NOT_FOUND})
 
     def read(self, ctx: Context) -> list[LiveResource]:
-        elbv2 = ctx.client("elbv2")
-        listeners: dict[str, dict[str, Any]] = {}
-        for lb in our_load_balancers(ctx):
-            try:
-                for page in elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=lb.arn):
-                    for listener in page.get("Listeners", []):
-                        listeners[listener["ListenerArn"]] = listener
-            except Exception as exc:
-                if error_code(exc) != "LoadBalancerNotFound":
-                    raise  # else deleted since it was listed: its listeners went with it
-        tags = describe_tags(ctx, list(listeners))
         found: list[LiveResource] = []
-        for arn, listener in listeners.items():
+        for owned in our_listeners(ctx):
+            listener = owned.description
             live = self.live(
                 ctx,
-                tags.get(arn, {}),
+                owned.tags,
                 name=f"{listener['Protocol']}:{listener['Port']}",
-                physical_id=arn,
+                physical_id=owned.arn,
                 props={
                     "load_balancer": listener["LoadBalancerArn"],
                     "port": listener["Port"],
                     "protocol": listener["Protocol"],
                     "default_action": _default_action(listener.get("DefaultActions") or []),
                 },
-                attrs={"ListenerArn": arn},
+                attrs={"ListenerArn": owned.arn},
             )
             if live:
                 found.append(live)

@@ -18,53 +18,18 @@ swapping priorities cannot both wait for the other; that ends in the error after
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.resources.base import Context, ResourceKind, tag_list
-from platformctl.resources.elbv2_load_balancer import describe_tags, our_load_balancers
+from platformctl.resources.elbv2_listener import our_listeners
+from platformctl.resources.elbv2_load_balancer import describe_tags
 
 NOT_FOUND = "RuleNotFound"
 _PRIORITY_IN_USE = {"PriorityInUse"}
 # Long enough for a concurrent delete or move of the rule holding a priority, short enough to fail a swap.
 _PRIORITY_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True)
-class OwnedListener:
-    """A listener carrying our tags, on one of our load balancers."""
-
-    arn: str
-    load_balancer_arn: str
-    tags: dict[str, str]
-    description: dict[str, Any]
-
-
-def our_listeners(ctx: Context) -> list[OwnedListener]:
-    """Our listeners, fetched once per read pass (the listener kind reads its own, with its props)."""
-    return ctx.cached(("elbv2.listener_rule", "our-listeners"), lambda: _fetch_our_listeners(ctx))
-
-
-def _fetch_our_listeners(ctx: Context) -> list[OwnedListener]:
-    elbv2 = ctx.client("elbv2")
-    listeners: dict[str, dict[str, Any]] = {}
-    for lb in our_load_balancers(ctx):
-        try:
-            for page in elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=lb.arn):
-                for listener in page.get("Listeners", []):
-                    listeners[listener["ListenerArn"]] = listener
-        except Exception as exc:
-            if error_code(exc) != "LoadBalancerNotFound":
-                raise  # else deleted since it was listed: its listeners went with it
-    tags = describe_tags(ctx, list(listeners))
-    owned: list[OwnedListener] = []
-    for arn, listener in listeners.items():
-        listener_tags = tags.get(arn, {})
-        if ctx.identity(listener_tags) is not None:
-            owned.append(OwnedListener(arn, listener["LoadBalancerArn"], listener_tags, listener))
-    return owned
 
 
 def conditions(paths: list[str]) -> list[dict[str, Any]]:

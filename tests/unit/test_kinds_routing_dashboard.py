@@ -20,8 +20,8 @@ from platformctl.naming import ownership_tags
 from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.cloudwatch_dashboard import Dashboard
 from platformctl.resources.ecs_cluster import our_clusters
-from platformctl.resources.elbv2_listener import Listener
-from platformctl.resources.elbv2_listener_rule import ListenerRule, our_listeners
+from platformctl.resources.elbv2_listener import Listener, our_listeners
+from platformctl.resources.elbv2_listener_rule import ListenerRule
 from platformctl.resources.elbv2_load_balancer import LoadBalancer
 from platformctl.resources.elbv2_target_group import TargetGroup, our_target_groups
 from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
