@@ -128,14 +128,6 @@ def _layers(layer: list[str] | None) -> list[str]:
     return check_layers(layer or LAYERS)
 
 
-def _note_unbuilt(layers: list[str]) -> None:
-    from platformctl.layers import BUILT_LAYERS
-
-    for name in layers:
-        if name not in BUILT_LAYERS:
-            err.print(f"note: this version builds no resources in layer '{name}' yet; only its specs are checked")
-
-
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
@@ -259,7 +251,6 @@ def diff(
     layers = _layers(layer)
     reconciler = _reconciler(options, env)
     plan = reconciler.plan(layers)
-    _note_unbuilt(layers if layer else [])
     if out_file is not None:
         planfile.save(plan, out_file, platform=reconciler.ctx.platform, layers=layers)
     if output is Output.json:

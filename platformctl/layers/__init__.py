@@ -6,6 +6,8 @@ a resource may reference resources in its own or earlier layers, never later one
 
 from __future__ import annotations
 
+from collections import Counter
+
 from platformctl.engine.model import Resource
 from platformctl.layers import api, messaging, platform, services
 from platformctl.layers.context import BuildContext
@@ -19,25 +21,19 @@ BUILDERS = {
 }
 assert tuple(BUILDERS) == LAYERS
 
-# Layers whose resources platformctl builds today; the others are recognised but not built yet.
-BUILT_LAYERS: tuple[str, ...] = LAYERS
-
 
 def desired_resources(ctx: BuildContext) -> list[Resource]:
     """The whole desired graph for one environment, every layer, in a stable order."""
     resources: list[Resource] = []
     for layer, build in BUILDERS.items():
-        if layer not in BUILT_LAYERS:
-            continue
         for resource in build(ctx):
             if resource.layer != layer:
                 raise AssertionError(f"{resource.id} built by layer {layer} claims layer {resource.layer}")
             resources.append(resource)
-    ids = [r.id for r in resources]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = sorted(i for i, n in Counter(r.id for r in resources).items() if n > 1)
     if duplicates:
         raise AssertionError(f"duplicate logical ids in the desired graph: {duplicates}")
     return resources
 
 
-__all__ = ["BUILDERS", "BUILT_LAYERS", "BuildContext", "desired_resources"]
+__all__ = ["BUILDERS", "BuildContext", "desired_resources"]
