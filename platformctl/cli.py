@@ -63,6 +63,16 @@ LayerOption = Annotated[
     typer.Option("--layer", "-l", help="Limit to a layer: platform, messaging, services, api. Repeatable."),
 ]
 OutputOption = Annotated[Output, typer.Option("--output", "-o", help="text for people, json for pipelines.")]
+DEFAULT_PARALLELISM = 16
+ParallelismOption = Annotated[
+    int,
+    typer.Option(
+        "--parallelism",
+        min=1,
+        max=64,
+        help="Most AWS calls in flight at once; fewer steps run at once while AWS throttles.",
+    ),
+]
 LocalOption = Annotated[bool, typer.Option("--local", help="Talk to the local emulator (same as the global --local).")]
 AllowDataLossOption = Annotated[
     bool,
@@ -102,7 +112,7 @@ def _load(options: Options, env: str | None) -> SpecSet:
     return load_specs(options.specs_dir, env)
 
 
-def _aws(options: Options, specs: SpecSet) -> Aws:
+def _aws(options: Options, specs: SpecSet, parallelism: int = DEFAULT_PARALLELISM) -> Aws:
     from platformctl.aws import Aws, AwsTarget
 
     endpoint = options.endpoint_url
@@ -111,14 +121,14 @@ def _aws(options: Options, specs: SpecSet) -> Aws:
 
         endpoint = local.endpoint_or_error()
     region = options.region or specs.platform.region
-    return Aws(AwsTarget(region=region, profile=options.profile, endpoint_url=endpoint))
+    return Aws(AwsTarget(region=region, profile=options.profile, endpoint_url=endpoint), max_in_flight=parallelism)
 
 
-def _reconciler(options: Options, env: str) -> Reconciler:
+def _reconciler(options: Options, env: str, parallelism: int = DEFAULT_PARALLELISM) -> Reconciler:
     from platformctl.engine.reconciler import Reconciler
 
     specs = _load(options, env)
-    return Reconciler(specs, _aws(options, specs))
+    return Reconciler(specs, _aws(options, specs, parallelism))
 
 
 def _layers(layer: list[str] | None) -> list[str]:
@@ -272,7 +282,7 @@ def apply(
     confirm_env: Annotated[
         str | None, typer.Option("--confirm-env", help="Confirm a protected environment by name (pipelines).")
     ] = None,
-    parallelism: Annotated[int, typer.Option("--parallelism", min=1, max=64, help="AWS calls at once.")] = 16,
+    parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     allow_data_loss: AllowDataLossOption = False,
     output: OutputOption = Output.text,
     local: LocalOption = False,
@@ -280,7 +290,7 @@ def apply(
     """Show the plan, ask, then make live AWS match the specs."""
     from platformctl.engine import planfile
 
-    reconciler = _reconciler(_options(ctx, local), env)
+    reconciler = _reconciler(_options(ctx, local), env, parallelism)
 
     def make_plan() -> Plan:
         if plan_file is not None:
@@ -325,13 +335,13 @@ def destroy(
     confirm_env: Annotated[
         str | None, typer.Option("--confirm-env", help="Confirm a protected environment by name (pipelines).")
     ] = None,
-    parallelism: Annotated[int, typer.Option("--parallelism", min=1, max=64, help="AWS calls at once.")] = 16,
+    parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     allow_data_loss: AllowDataLossOption = False,
     output: OutputOption = Output.text,
     local: LocalOption = False,
 ) -> None:
     """Delete what this platform owns in an environment, in reverse order (api → services → messaging → platform)."""
-    reconciler = _reconciler(_options(ctx, local), env)
+    reconciler = _reconciler(_options(ctx, local), env, parallelism)
 
     def make_plan() -> Plan:
         return reconciler.destroy_plan(_layers(layer))

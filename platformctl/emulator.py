@@ -1,6 +1,7 @@
 """The local AWS emulator: moto's server, completed with the few calls platformctl makes that moto lacks.
 
-moto 5.2.5 implements almost everything platformctl calls. The gaps are API Gateway v2 operations
+moto 5.2.5 implements almost everything platformctl calls. One SQS behaviour is mended (a queue's policy
+survives other attribute changes, as on AWS). The gaps are API Gateway v2 operations
 (UpdateStage, GetAuthorizers, UpdateDomainName, UpdateApiMapping, DeleteAccessLogSettings); without them
 the emulator could create an HTTP API but never read its authorizers or change its stage. They are added
 here on moto's own backend objects, so requests still go through botocore's validation and moto's routing.
@@ -72,7 +73,27 @@ def install() -> None:
             setattr(ApiGatewayV2Response, name, method)
     route = "{0}/v2/apis/(?P<api_id>[^/]+)/stages/(?P<stage_name>[^/]+)/accesslogsettings$"
     urls.url_paths.setdefault(route, ApiGatewayV2Response.dispatch)
+    _keep_queue_policy_on_other_attribute_changes()
     _installed = True
+
+
+def _keep_queue_policy_on_other_attribute_changes() -> None:
+    """moto 5.2.5 clears a queue's Policy whenever SetQueueAttributes omits it; AWS leaves it as it is.
+
+    Without this, changing a queue's visibility timeout on the emulator silently dropped its access policy,
+    and the next diff asked to put it back.
+    """
+    from moto.sqs.models import Queue
+
+    set_attributes = Queue._set_attributes
+
+    def keep_policy(self: Any, attributes: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        policy = getattr(self, "policy", None)
+        set_attributes(self, attributes, *args, **kwargs)
+        if "Policy" not in attributes:
+            self.policy = policy
+
+    Queue._set_attributes = keep_policy
 
 
 _READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup")

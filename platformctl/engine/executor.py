@@ -52,6 +52,14 @@ class Report:
     results: list[OpResult] = field(default_factory=list)
     interrupted: bool = False
     peak_in_flight: int = 0
+    # The lowest concurrency the executor narrowed to, and the throttled answers that made it narrow.
+    lowest_parallelism: int = 0
+    throttled: int = 0
+    # The longest chain of dependent operations, weighted by the AWS calls each made (they run in sequence).
+    critical_path_calls: int = 0
+    critical_path: list[str] = field(default_factory=list)
+    api_calls: int = 0
+    writes: int = 0
 
     def by_status(self, status: str) -> list[OpResult]:
         return [r for r in self.results if r.status == status]
@@ -67,6 +75,12 @@ class Report:
             "done": len(self.by_status("done")),
             "failed": len(self.by_status("failed")),
             "skipped": len(self.by_status("skipped")),
+            "api_calls": self.api_calls,
+            "writes": self.writes,
+            "peak_in_flight": self.peak_in_flight,
+            "lowest_parallelism": self.lowest_parallelism,
+            "throttled": self.throttled,
+            "critical_path": {"calls": self.critical_path_calls, "operations": self.critical_path},
             "operations": [r.to_json() for r in self.results],
         }
 
@@ -88,6 +102,8 @@ def execute(
     outputs_lock = threading.Lock()
     notify = listener or (lambda *_: None)
 
+    counter = ctx.aws.counter
+    calls_before, writes_before = counter.total, counter.writes
     report = Report()
     running = 0
     running_lock = threading.Lock()
@@ -107,7 +123,8 @@ def execute(
         started = time.monotonic()
         notify("start", op, None)
         try:
-            _perform(op, kinds[op.step.kind], ctx, outputs, outputs_lock)
+            with counter.attributing(op.key):
+                _perform(op, kinds[op.step.kind], ctx, outputs, outputs_lock)
             result = OpResult(op, "done", time.monotonic() - started)
         except Exception as exc:  # reported per operation; dependents are skipped
             result = OpResult(
@@ -128,6 +145,8 @@ def execute(
         raise PlatformctlError(f"cannot order the plan, its steps wait on each other: {loop}") from None
     finished: set[tuple[str, str]] = set()
     succeeded: set[tuple[str, str]] = set()
+    limit = _AdaptiveLimit(parallelism, counter)
+    ready: list[tuple[str, str]] = []
     with (
         _ctrl_c_stops_scheduling() as interrupted,
         ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool,
@@ -136,7 +155,9 @@ def execute(
         while True:
             report.interrupted = interrupted.is_set()
             if not report.interrupted:
-                for key in sorted(sorter.get_ready()):
+                ready = sorted({*ready, *sorter.get_ready()})
+                while ready and len(in_flight) < limit.current():
+                    key = ready.pop(0)
                     in_flight[pool.submit(run, ops[key])] = ops[key]
             if not in_flight:
                 break
@@ -146,6 +167,7 @@ def execute(
                 result = future.result()
                 report.results.append(result)
                 finished.add(op.key)
+                limit.finished()
                 if result.status == "done":
                     succeeded.add(op.key)
                     sorter.done(op.key)
@@ -156,7 +178,57 @@ def execute(
             why = "interrupted" if report.interrupted else "a dependency failed"
             detail = f"{why} ({', '.join(blocked_by)})" if blocked_by else why
             report.results.append(OpResult(op, "skipped", error=detail))
+    report.lowest_parallelism, report.throttled = limit.lowest, limit.throttled
+    report.api_calls, report.writes = counter.total - calls_before, counter.writes - writes_before
+    calls_by_op = {key: counter.by_step[key] for key in finished}
+    report.critical_path_calls, chain = critical_path(calls_by_op, preds)
+    report.critical_path = [ops[key].label() for key in chain]
     return report
+
+
+class _AdaptiveLimit:
+    """How many operations may run at once: up to `parallelism`, halved whenever AWS throttles us.
+
+    Additive increase, multiplicative decrease, as TCP does: each finished operation without new throttling
+    raises the limit by one, back toward `parallelism`. botocore's adaptive retry mode slows each client's
+    request rate as well; this keeps the number of steps waiting on those retries small.
+    """
+
+    def __init__(self, parallelism: int, counter: Any):
+        self.ceiling = max(1, parallelism)
+        self.limit = self.ceiling
+        self.lowest = self.ceiling
+        self._counter = counter
+        self._seen = counter.throttled
+        self.throttled = 0
+
+    def current(self) -> int:
+        now = self._counter.throttled
+        if now > self._seen:
+            self.throttled += now - self._seen
+            self._seen = now
+            self.limit = max(1, self.limit // 2)
+            self.lowest = min(self.lowest, self.limit)
+        return self.limit
+
+    def finished(self) -> None:
+        if self._counter.throttled == self._seen:
+            self.limit = min(self.ceiling, self.limit + 1)
+
+
+def critical_path(
+    weights: Mapping[tuple[str, str], int], preds: Mapping[tuple[str, str], set[tuple[str, str]]]
+) -> tuple[int, list[tuple[str, str]]]:
+    """The heaviest chain of dependent operations: (its total weight, its operations in order).
+
+    With weights in AWS calls, weight × latency is the least time the plan could take on any number of
+    threads, since the calls of one chain must happen one after the other.
+    """
+    best: dict[tuple[str, str], tuple[int, list[tuple[str, str]]]] = {}
+    for key in TopologicalSorter({k: [p for p in preds.get(k, ()) if p in weights] for k in weights}).static_order():
+        before = max((best[p] for p in preds.get(key, ()) if p in best), default=(0, []), key=lambda b: b[0])
+        best[key] = (before[0] + weights[key], [*before[1], key])
+    return max(best.values(), default=(0, []), key=lambda b: b[0])
 
 
 @contextmanager

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from platformctl.engine.model import (
     Change,
     LiveResource,
@@ -174,6 +172,10 @@ def diff_props(live_props: dict[str, Any], wanted: dict[str, Any], kind: Resourc
     """Field-level differences, after putting both sides in the kind's canonical form."""
     old = _canonical(kind.canonical(live_props), kind, wanted)
     new = _canonical(kind.canonical(wanted), kind, wanted)
+    if old == new:
+        return []  # the common case, and a cheap one: DeepDiff only runs to name what differs
+    from deepdiff import DeepDiff  # imported on first difference; it is slow to import and to run
+
     tree = DeepDiff(old, new, view="tree", verbose_level=2)
     changes: list[Change] = []
     for group in tree.values():

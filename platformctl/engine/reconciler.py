@@ -7,6 +7,7 @@ It knows no resource kind by name.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from platformctl.aws import Aws
@@ -17,8 +18,8 @@ from platformctl.engine.planner import Plan, make_plan
 from platformctl.errors import PlatformctlError
 from platformctl.layers import BuildContext, desired_resources
 from platformctl.naming import LAYERS
-from platformctl.resources import registry
 from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.registry import registry
 from platformctl.specs import SpecSet
 
 
@@ -56,14 +57,24 @@ class Reconciler:
     def read(self) -> list[LiveResource]:
         return read_live(self.kinds, self.ctx)
 
+    def desired_and_live(self) -> tuple[list[Resource], list[LiveResource]]:
+        """Both sides of a plan. They do not wait on each other: the desired graph (which needs the account id,
+        one call) is built while every kind is read."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="desired") as pool:
+            desired = pool.submit(self.desired)
+            live = self.read()
+            return desired.result(), live
+
     def plan(self, layers: Iterable[str] = LAYERS) -> Plan:
         """What `apply` would do to make the selected layers match the specs."""
-        return make_plan(self.env, self.desired(), self.read(), self.kinds, check_layers(layers))
+        selected = check_layers(layers)
+        desired, live = self.desired_and_live()
+        return make_plan(self.env, desired, live, self.kinds, selected)
 
     def destroy_plan(self, layers: Iterable[str] = LAYERS) -> Plan:
         """Delete everything we own in the selected layers, refusing while a later layer still stands."""
         selected = check_layers(layers)
-        live = self.read()
+        everything, live = self.desired_and_live()
         # Latest layer first: that is the one to destroy next.
         standing = sorted({r.layer for r in live if r.layer not in selected}, key=LAYERS.index, reverse=True)
         for layer in selected:
@@ -73,7 +84,6 @@ class Reconciler:
                     f"cannot destroy layer '{layer}': layer '{later[0]}' still stands on it with live "
                     f"resources; destroy --layer {later[0]} first, or destroy without --layer"
                 )
-        everything = self.desired()
         keep = [r for r in everything if r.layer not in selected]
         plan = make_plan(self.env, keep, live, self.kinds, selected)
         plan.graph = {r.id: r for r in everything}  # deletes are ordered by what the specs say stands on what

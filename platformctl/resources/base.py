@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -19,6 +20,7 @@ from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ENV, TAG_ID, TAG_LAYER, TAG_PLATFORM, ownership_tags
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -57,6 +59,18 @@ class Context:
     def clear_cache(self) -> None:
         with self._cache_lock:
             self._cache.clear()
+
+    def map(self, call: Callable[[T], R], items: Iterable[T], workers: int = 8) -> list[R]:
+        """`call` on each item, up to `workers` at once, results in the items' order.
+
+        For the per-resource reads AWS offers no batch for (queue attributes, subscription attributes): they
+        overlap instead of queueing one behind the other.
+        """
+        items = list(items)
+        if len(items) <= 1:
+            return [call(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="read-each") as pool:
+            return list(pool.map(call, items))
 
     # ---- ownership -------------------------------------------------------------------------------------
     def tags_for(self, resource: Resource) -> dict[str, str]:

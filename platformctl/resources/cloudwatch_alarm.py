@@ -1,7 +1,9 @@
 """CloudWatch metric alarms, e.g. one per dead-letter queue so failed messages are never silent.
 
-DescribeAlarms carries no tags and cannot filter by them, so alarms are listed by our name prefix and each
-one's tags are asked for; only alarms tagged ours for this platform and env are read.
+DescribeAlarms carries no tags and cannot filter by them, so alarms are listed by our name prefix (the
+listing alone says which exist) and the shared tag index (`tag_index`, one Tagging API read per pass) says
+whose they are; an alarm the index does not know yet has its tags asked of CloudWatch, one call each. Only
+alarms tagged ours for this platform and env are read.
 
 PutMetricAlarm both creates and overwrites: an update sends the whole alarm again. Because it would just as
 happily overwrite someone else's alarm of the same name, create first makes sure no such alarm exists.
@@ -15,6 +17,7 @@ from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.tag_index import tags_for_arns
 
 _NOT_FOUND = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 # AWS's default when an alarm was written without TreatMissingData.
@@ -79,25 +82,27 @@ class MetricAlarm(ResourceKind):
 
     def read(self, ctx: Context) -> list[LiveResource]:
         cloudwatch = ctx.client("cloudwatch")
-        found: list[LiveResource] = []
         pages = cloudwatch.get_paginator("describe_alarms").paginate(
             AlarmNamePrefix=f"{ctx.platform}-{ctx.env}-", AlarmTypes=["MetricAlarm"]
         )
-        for page in pages:
-            for alarm in page.get("MetricAlarms", []):
-                tags = _tags(ctx, alarm["AlarmArn"])
-                if tags is None:
-                    continue
-                live = self.live(
-                    ctx,
-                    tags,
-                    name=alarm["AlarmName"],
-                    physical_id=alarm["AlarmArn"],
-                    props=_props(alarm),
-                    attrs=_attrs(alarm),
-                )
-                if live:
-                    found.append(live)
+        alarms = [alarm for page in pages for alarm in page.get("MetricAlarms", [])]
+        if not alarms:
+            return []
+        tags = tags_for_arns(ctx, (alarm["AlarmArn"] for alarm in alarms), lambda arn: _tags(ctx, arn))
+        found: list[LiveResource] = []
+        for alarm in alarms:
+            if alarm["AlarmArn"] not in tags:
+                continue  # deleted between the listing and the tag call
+            live = self.live(
+                ctx,
+                tags[alarm["AlarmArn"]],
+                name=alarm["AlarmName"],
+                physical_id=alarm["AlarmArn"],
+                props=_props(alarm),
+                attrs=_attrs(alarm),
+            )
+            if live:
+                found.append(live)
         return found
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +146,7 @@ def _describe(ctx: Context, name: str) -> dict[str, Any] | None:
 
 
 def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
-    """An alarm's tags; None when it was deleted since it was listed."""
+    """An alarm's tags asked of CloudWatch itself; None when it was deleted since it was listed."""
     try:
         return tag_dict(ctx.client("cloudwatch").list_tags_for_resource(ResourceARN=arn).get("Tags"))
     except Exception as exc:

@@ -9,6 +9,12 @@ Unlike other untaggable children it is placed in the api layer, not its cluster'
 whole environment (the HTTP API by its id, the services, queues and topics), so it has to be created and
 changed after all of them and removed first; in the platform layer it would depend on later layers.
 
+Since the name alone decides, a read is one get_dashboard by that name per cluster of ours, with no
+listing: ListDashboards could only show dashboards whose names are not exactly a cluster's, and those are
+never ours anyway (the listing found nothing more before either). The cluster is named `<platform>-<env>`
+by the platform layer, so the name cannot change within one platform and env: no dashboard of ours is left
+behind under an older name.
+
 PutDashboard silently overwrites a dashboard of the same name, so create refuses when one exists already:
 had it been ours, read would have found it through our cluster. The body is compared as parsed JSON with
 dict keys sorted (AWS need not keep our key order); widget lists keep their order, which is the layout.
@@ -68,14 +74,11 @@ class Dashboard(ResourceKind):
         cloudwatch = ctx.client("cloudwatch")
         found: list[LiveResource] = []
         for cluster in clusters:
-            entry = self._entry(ctx, cluster.name)
-            if entry is None:
-                continue
             try:
                 answer = cloudwatch.get_dashboard(DashboardName=cluster.name)
             except Exception as exc:
                 if error_code(exc) == NOT_FOUND:
-                    continue  # deleted since it was listed
+                    continue  # none (yet, or any more)
                 raise
             # Not taggable itself: it carries the cluster's ownership under its own logical id and layer.
             tags = {**cluster.tags, TAG_ID: dashboard_logical_id(cluster.logical_id), TAG_LAYER: LAYER}
@@ -85,22 +88,11 @@ class Dashboard(ResourceKind):
                 name=cluster.name,
                 physical_id=cluster.name,
                 props=self.canonical({"name": cluster.name, "body": _parse(answer.get("DashboardBody"))}),
-                attrs={
-                    "DashboardName": cluster.name,
-                    "DashboardArn": answer.get("DashboardArn", entry["DashboardArn"]),
-                },
+                attrs={"DashboardName": cluster.name, "DashboardArn": answer.get("DashboardArn")},
             )
             if live:
                 found.append(live)
         return found
-
-    def _entry(self, ctx: Context, name: str) -> dict[str, Any] | None:
-        """The listing entry of the dashboard named exactly `name` (the prefix also matches longer names)."""
-        for page in ctx.client("cloudwatch").get_paginator("list_dashboards").paginate(DashboardNamePrefix=name):
-            for entry in page.get("DashboardEntries", []):
-                if entry.get("DashboardName") == name:
-                    return entry
-        return None
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         cloudwatch = ctx.client("cloudwatch")

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from platformctl.engine.model import LiveResource, Resource
 from platformctl.resources.base import Context
 from platformctl.resources.ec2_base import Ec2Kind
+from platformctl.resources.ec2_security_group import our_security_groups
 
 _ALL_PORTS = -1
 
@@ -122,16 +123,23 @@ def _pair_descriptions(ctx: Context, rules: list[dict[str, Any]]) -> dict[_PairK
     """Descriptions of group-sourced rules as describe_security_groups reports them.
 
     The moto emulator leaves Description out of describe_security_group_rules for group-sourced rules
-    (real AWS includes it). Only when such a rule reads back without one is this second call made, one
-    for all groups, so a read stays at two calls at most.
+    (real AWS includes it). Only when such a rule reads back without one are the groups' permissions
+    consulted: our groups from the listing the security group kind makes in the same pass
+    (`our_security_groups`, so no second describe_security_groups), and one describe for any group that
+    listing lacks (created since, or not ours), if there is one.
     """
     missing = [r for r in rules if not r.get("Description") and r.get("ReferencedGroupInfo", {}).get("GroupId")]
     if not missing:
         return {}
-    group_ids = sorted({r["GroupId"] for r in missing})
-    answer = ctx.client("ec2").describe_security_groups(Filters=[{"Name": "group-id", "Values": group_ids}])
+    group_ids = {r["GroupId"] for r in missing}
+    groups = [group for group, _ in our_security_groups(ctx) if group["GroupId"] in group_ids]
+    others = sorted(group_ids - {group["GroupId"] for group in groups})
+    if others:
+        groups += ctx.client("ec2").describe_security_groups(Filters=[{"Name": "group-id", "Values": others}])[
+            "SecurityGroups"
+        ]
     found: dict[_PairKey, str] = {}
-    for group in answer["SecurityGroups"]:
+    for group in groups:
         for permission in group.get("IpPermissions") or []:
             for pair in permission.get("UserIdGroupPairs") or []:
                 if pair.get("Description"):

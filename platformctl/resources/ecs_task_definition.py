@@ -7,11 +7,20 @@ then the old revision is deregistered). Revisions of one family share no name AW
 Secrets are references only (`valueFrom`: a Secrets Manager or SSM parameter ARN), resolved by ECS when a
 task starts; no secret value is ever read, written or shown.
 
-Reading: ListTaskDefinitions' `familyPrefix` is, despite its name, an exact family name, so our families are
-found with ListTaskDefinitionFamilies (a real prefix: `<platform>-<env>-`), then their ACTIVE revisions are
-listed and each is described with its tags (ECS has no batch describe for task definitions). An interrupted
-run can leave several ACTIVE revisions for one logical id: all are returned, and the planner keeps one and
-deletes the others.
+Reading: ListTaskDefinitions' `familyPrefix` is, despite its name, an exact family name, so a per-family
+listing would cost a call per family. Instead one listing of every ACTIVE revision in the region (100 a
+page) is filtered here by our family prefix (`<platform>-<env>-`): one call in an account that holds only
+a few hundred ACTIVE revisions, a page per hundred in a busy shared one. Each revision under our prefix is
+then described with its tags (in parallel; ECS has no batch describe for task definitions). The describe
+is what `read` needs anyway: live props are the planner's input, so the tag index could not spare it (nor
+can the index say which revisions exist: a deregistered revision keeps its tags and may still be listed). An
+interrupted run can leave several ACTIVE revisions for one logical id: all are returned, and the planner
+keeps one and deletes the others.
+
+A content hash stored as a tag at register time would let a read compare hashes instead of describing
+(revisions are immutable, so the hash could not go stale), but `read` does not know the desired props, and
+the planner diffs, shows and replaces on props; the hash would need a planner hook, and a revision read
+without its props could not show what changed. So every revision under our prefix is still described.
 """
 
 from __future__ import annotations
@@ -112,6 +121,21 @@ def _attrs(td: dict[str, Any]) -> dict[str, Any]:
     return {"TaskDefinitionArn": td["taskDefinitionArn"], "Family": td["family"], "Revision": td["revision"]}
 
 
+def _family(arn: str) -> str:
+    """The family of a revision ARN, `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`."""
+    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def _describe(ctx: Context, arn: str) -> dict[str, Any] | None:
+    """A revision with its tags; None when it no longer exists (ECS says so with ClientException)."""
+    try:
+        return ctx.client("ecs").describe_task_definition(taskDefinition=arn, include=["TAGS"])
+    except Exception as exc:
+        if error_code(exc) == _CLIENT_ERROR:
+            return None
+        raise
+
+
 def _paginate(ctx: Context, operation: str, key: str, **kwargs: Any) -> list[str]:
     items: list[str] = []
     for page in ctx.client("ecs").get_paginator(operation).paginate(**kwargs):
@@ -138,24 +162,16 @@ class TaskDefinition(ResourceKind):
         return {**props, "container": {**container, "environment": environment}}
 
     def read(self, ctx: Context) -> list[LiveResource]:
-        ecs = ctx.client("ecs")
-        families = _paginate(
-            ctx, "list_task_definition_families", "families", familyPrefix=family_prefix(ctx), status="ACTIVE"
-        )
-        arns: list[str] = []
-        for family in sorted(set(families)):
-            # An exact family name here, not a prefix (see the module docstring).
-            arns.extend(
-                _paginate(ctx, "list_task_definitions", "taskDefinitionArns", familyPrefix=family, status="ACTIVE")
-            )
+        prefix = family_prefix(ctx)
+        arns = [
+            arn
+            for arn in _paginate(ctx, "list_task_definitions", "taskDefinitionArns", status="ACTIVE")
+            if _family(arn).startswith(prefix)
+        ]
         found: list[LiveResource] = []
-        for arn in arns:
-            try:
-                answer = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-            except Exception as exc:
-                if error_code(exc) == _CLIENT_ERROR:
-                    continue  # deregistered or deleted since it was listed
-                raise
+        for answer in ctx.map(lambda arn: _describe(ctx, arn), arns):
+            if answer is None:
+                continue  # deregistered or deleted since it was listed
             td = answer["taskDefinition"]
             tags = tag_dict(answer.get("tags"), key="key", value="value")
             if td.get("status") != "ACTIVE" or ctx.identity(tags) is None:

@@ -2,6 +2,14 @@
 
 Listeners are found under our load balancers (the list shared with the load balancer kind), then kept
 only if they carry our tags themselves: a listener added by hand to our load balancer is not ours.
+
+Listeners and their rules are read in one pass shared with the listener-rule kind (`_listener_pass`):
+describe_listeners per load balancer, describe_rules per listener, then the tags of listeners and rules
+together, from the tag index where it knows them and else from describe_tags, 20 ARNs a call (the
+emulator's index has neither listeners nor rules). Rules are described before the listeners' tags say
+whose they are, so a hand-made listener on our load balancer costs one describe_rules; in exchange the
+tags of both kinds share their batches (every pass reads both kinds).
+
 A default action other than a fixed response is read back in a shape that can never equal the desired
 one, so it shows as drift and modify_listener puts the fixed response back.
 """
@@ -14,7 +22,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.resources.base import Context, ResourceKind, tag_list
-from platformctl.resources.elbv2_load_balancer import describe_tags, our_load_balancers
+from platformctl.resources.elbv2_load_balancer import elbv2_tags, our_load_balancers
 
 _NOT_FOUND = "ListenerNotFound"
 
@@ -50,12 +58,37 @@ class OwnedListener:
     description: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ListedRule:
+    """A non-default rule of one of our listeners, with its own tags (whoever's they say it is)."""
+
+    arn: str
+    listener_arn: str
+    tags: dict[str, str]
+    description: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _ListenerPass:
+    listeners: list[OwnedListener]
+    rules: list[ListedRule]
+
+
 def our_listeners(ctx: Context) -> list[OwnedListener]:
     """Our listeners, fetched once per read pass for the listener and listener-rule kinds."""
-    return ctx.cached(("elbv2", "our-listeners"), lambda: _fetch_our_listeners(ctx))
+    return _listener_pass(ctx).listeners
 
 
-def _fetch_our_listeners(ctx: Context) -> list[OwnedListener]:
+def rules_of_our_listeners(ctx: Context) -> list[ListedRule]:
+    """The non-default rules of our listeners with their tags, fetched in the same pass as the listeners."""
+    return _listener_pass(ctx).rules
+
+
+def _listener_pass(ctx: Context) -> _ListenerPass:
+    return ctx.cached(("elbv2", "our-listeners"), lambda: _fetch_listener_pass(ctx))
+
+
+def _fetch_listener_pass(ctx: Context) -> _ListenerPass:
     elbv2 = ctx.client("elbv2")
     listeners: dict[str, dict[str, Any]] = {}
     for lb in our_load_balancers(ctx):
@@ -66,13 +99,29 @@ def _fetch_our_listeners(ctx: Context) -> list[OwnedListener]:
         except Exception as exc:
             if error_code(exc) != "LoadBalancerNotFound":
                 raise  # else deleted since it was listed: its listeners went with it
-    tags = describe_tags(ctx, list(listeners))
+    rules: dict[str, tuple[str, dict[str, Any]]] = {}
+    for listener_arn in listeners:
+        try:
+            for page in elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener_arn):
+                for rule in page.get("Rules", []):
+                    if not rule.get("IsDefault"):  # the listener's default action, owned by the listener kind
+                        rules[rule["RuleArn"]] = (listener_arn, rule)
+        except Exception as exc:
+            if error_code(exc) != _NOT_FOUND:
+                raise  # else deleted since it was listed: its rules went with it
+    tags = elbv2_tags(ctx, [*listeners, *rules])
     owned: list[OwnedListener] = []
     for arn, listener in listeners.items():
         listener_tags = tags.get(arn, {})
         if ctx.identity(listener_tags) is not None:
             owned.append(OwnedListener(arn, listener["LoadBalancerArn"], listener_tags, listener))
-    return owned
+    ours = {listener.arn for listener in owned}
+    listed = [
+        ListedRule(arn, listener_arn, tags.get(arn, {}), rule)
+        for arn, (listener_arn, rule) in rules.items()
+        if listener_arn in ours  # a rule on a listener that is not ours is not ours either
+    ]
+    return _ListenerPass(owned, listed)
 
 
 class Listener(ResourceKind):

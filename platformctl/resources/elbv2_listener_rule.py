@@ -2,9 +2,9 @@
 
 Rules are found under our listeners, themselves found under our load balancers (the listing shared with
 the load balancer kind); a listener added by hand to our load balancer is not ours, nor are its rules. The
-listeners of a pass are fetched once (`our_listeners`); each listener's rules take one describe_rules, and
-the rules' own tags are read in batches of 20. The default rule is the listener's default action, which
-the listener kind owns, so it is skipped.
+rules come from the listener kind's pass (`rules_of_our_listeners`): one describe_rules per listener, and
+the rules' own tags read in the same batches of 20 as the listeners' (where the tag index does not know
+them). The default rule is the listener's default action, which the listener kind owns, so it is skipped.
 
 A rule is read back in the desired shape: path patterns only and a single forward. Anything else found on
 it (another condition, a weighted forward, a fixed response) is spelled into `paths` / `target_group` in a
@@ -20,11 +20,9 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.resources.base import Context, ResourceKind, tag_list
-from platformctl.resources.elbv2_listener import our_listeners
-from platformctl.resources.elbv2_load_balancer import describe_tags
+from platformctl.resources.elbv2_listener import rules_of_our_listeners
 
 NOT_FOUND = "RuleNotFound"
 _PRIORITY_IN_USE = {"PriorityInUse"}
@@ -82,33 +80,22 @@ class ListenerRule(ResourceKind):
         return props
 
     def read(self, ctx: Context) -> list[LiveResource]:
-        elbv2 = ctx.client("elbv2")
-        rules: dict[str, tuple[str, dict[str, Any]]] = {}
-        for listener in our_listeners(ctx):
-            try:
-                for page in elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener.arn):
-                    for rule in page.get("Rules", []):
-                        if not rule.get("IsDefault"):
-                            rules[rule["RuleArn"]] = (listener.arn, rule)
-            except Exception as exc:
-                if error_code(exc) != "ListenerNotFound":
-                    raise  # else deleted since it was listed: its rules went with it
-        tags = describe_tags(ctx, list(rules))
         found: list[LiveResource] = []
-        for arn, (listener_arn, rule) in rules.items():
+        for listed in rules_of_our_listeners(ctx):
+            rule = listed.description
             priority = int(rule["Priority"])
             live = self.live(
                 ctx,
-                tags.get(arn, {}),
+                listed.tags,
                 name=f"priority {priority}",
-                physical_id=arn,
+                physical_id=listed.arn,
                 props={
-                    "listener": listener_arn,
+                    "listener": listed.listener_arn,
                     "priority": priority,
                     "paths": _paths(rule.get("Conditions") or []),
                     "target_group": _target_group(rule.get("Actions") or []),
                 },
-                attrs={"RuleArn": arn},
+                attrs={"RuleArn": listed.arn},
             )
             if live:
                 found.append(live)

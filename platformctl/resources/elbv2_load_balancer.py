@@ -1,6 +1,8 @@
 """The environment's application load balancer, in front of the ECS services.
 
-describe_load_balancers carries no tags; describe_tags takes 20 ARNs a call. The list of our load
+describe_load_balancers carries no tags. They come from the shared tag index (`tag_index`, one Tagging API
+read per pass); what the index does not know yet (just created: it lags) or does not cover is asked of
+ELBv2's describe_tags, 20 ARNs a call (`elbv2_tags`, shared by every ELBv2 kind). The list of our load
 balancers with their tags is fetched once per read pass and shared with the listener kind, which finds
 its listeners under them.
 
@@ -15,6 +17,7 @@ from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
 
 TAGS_BATCH = 20
@@ -44,13 +47,26 @@ def _fetch_our_load_balancers(ctx: Context) -> list[OwnedLoadBalancer]:
         for lb in page.get("LoadBalancers", []):
             if lb.get("Type", "application") == "application":
                 balancers[lb["LoadBalancerArn"]] = lb
-    tags = describe_tags(ctx, list(balancers))
+    tags = elbv2_tags(ctx, list(balancers))
     owned: list[OwnedLoadBalancer] = []
     for arn, lb in balancers.items():
         lb_tags = tags.get(arn, {})
         if ctx.identity(lb_tags) is not None:
             owned.append(OwnedLoadBalancer(arn, lb_tags, lb))
     return owned
+
+
+def elbv2_tags(ctx: Context, arns: list[str]) -> dict[str, dict[str, str]]:
+    """Tags of listed ELBv2 resources by ARN: the tag index's where it knows them, else describe_tags.
+
+    Existence is the caller's listing; an ARN missing from the result vanished before its tags were asked.
+    """
+    if not arns:
+        return {}
+    index = tag_index.indexed_tags(ctx)
+    tags = {arn: index[arn] for arn in arns if arn in index}
+    tags.update(describe_tags(ctx, [arn for arn in arns if arn not in index]))
+    return tags
 
 
 def describe_tags(ctx: Context, arns: list[str]) -> dict[str, dict[str, str]]:

@@ -1,8 +1,9 @@
 """Target groups: where the load balancer sends a service's traffic (Fargate tasks register by IP).
 
-describe_target_groups carries no tags; they come from the ELBv2 describe_tags helper shared with the load
-balancer kind, 20 ARNs a call. Our target groups with their tags are fetched once per read pass
-(`our_target_groups`) so the listener-rule and ECS service kinds can find theirs without listing again.
+describe_target_groups carries no tags; they come from the shared tag index, or for a group the index does
+not know yet from ELBv2's describe_tags, 20 ARNs a call (`elbv2_tags`, shared with the load balancer kind).
+Our target groups with their tags are fetched once per read pass (`our_target_groups`) so the listener-rule
+and ECS service kinds can find theirs without listing again.
 
 CreateTargetGroup answers with the existing target group when one of the same name and settings exists, so
 a hand-made look-alike would silently pass for ours: create checks the name first and refuses one that is
@@ -19,7 +20,7 @@ from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources.base import Context, ResourceKind, tag_list
-from platformctl.resources.elbv2_load_balancer import describe_tags
+from platformctl.resources.elbv2_load_balancer import describe_tags, elbv2_tags
 
 NOT_FOUND = "TargetGroupNotFound"
 _IN_USE = {"ResourceInUse"}
@@ -47,7 +48,7 @@ def _fetch_our_target_groups(ctx: Context) -> list[OwnedTargetGroup]:
     for page in ctx.client("elbv2").get_paginator("describe_target_groups").paginate():
         for group in page.get("TargetGroups", []):
             groups[group["TargetGroupArn"]] = group
-    tags = describe_tags(ctx, list(groups))
+    tags = elbv2_tags(ctx, list(groups))
     owned: list[OwnedTargetGroup] = []
     for arn, group in groups.items():
         group_tags = tags.get(arn, {})

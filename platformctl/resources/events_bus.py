@@ -1,8 +1,10 @@
 """The environment's EventBridge bus, `<platform>-<env>`, which the services' rules listen on.
 
-list_event_buses carries no tags but filters by name prefix server-side, so a read is one listing (our
-buses are named `<platform>-<env>`) plus one tag call per bus that could be ours; the tags decide. The
-list of our buses is shared (cached per read pass) with the rule kind, which finds its rules on them.
+list_event_buses carries no tags but filters by name prefix server-side (our buses are named
+`<platform>-<env>`): the listing says which buses exist, and the shared tag index (`tag_index`, one Tagging
+API read per pass) says whose they are. A bus the index does not know yet has its tags asked of EventBridge,
+one call each; the tags decide. The list of our buses is shared (cached per read pass) with the rule kind,
+which finds its rules on them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, Resource
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.tag_index import tags_for_arns
 
 NOT_FOUND = frozenset({"ResourceNotFoundException"})
 
@@ -35,24 +38,34 @@ def our_buses(ctx: Context) -> list[OwnedBus]:
 
 def _fetch_our_buses(ctx: Context) -> list[OwnedBus]:
     events = ctx.client("events")
-    owned: list[OwnedBus] = []
+    buses: list[dict[str, Any]] = []
     # boto3 has no paginator for list_event_buses.
     request: dict[str, Any] = {"NamePrefix": f"{ctx.platform}-{ctx.env}"}
     while True:
         page = events.list_event_buses(**request)
-        for bus in page.get("EventBuses", []):
-            try:
-                tags = tag_dict(events.list_tags_for_resource(ResourceARN=bus["Arn"]).get("Tags"))
-            except Exception as exc:
-                if error_code(exc) in NOT_FOUND:
-                    continue  # deleted between the listing and the tag call
-                raise
-            identity = ctx.identity(tags)
-            if identity is not None:
-                owned.append(OwnedBus(bus["Name"], bus["Arn"], identity[0], identity[1], tags))
+        buses.extend(page.get("EventBuses", []))
         if not page.get("NextToken"):
-            return owned
+            break
         request["NextToken"] = page["NextToken"]
+    if not buses:
+        return []
+    tags = tags_for_arns(ctx, (bus["Arn"] for bus in buses), lambda arn: event_tags(ctx, arn))
+    owned: list[OwnedBus] = []
+    for bus in buses:
+        identity = ctx.identity(tags.get(bus["Arn"], {}))
+        if identity is not None:
+            owned.append(OwnedBus(bus["Name"], bus["Arn"], identity[0], identity[1], tags[bus["Arn"]]))
+    return owned
+
+
+def event_tags(ctx: Context, arn: str) -> dict[str, str] | None:
+    """A bus's or rule's tags asked of EventBridge itself; None when it is gone."""
+    try:
+        return tag_dict(ctx.client("events").list_tags_for_resource(ResourceARN=arn).get("Tags"))
+    except Exception as exc:
+        if error_code(exc) in NOT_FOUND:
+            return None  # deleted between the listing and the tag call
+        raise
 
 
 class EventBus(ResourceKind):

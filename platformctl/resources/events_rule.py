@@ -1,8 +1,10 @@
 """EventBridge rules on our bus: each service's `rules`, matching events by pattern for its queue.
 
 Rules are found on our buses only: list_rules per bus gives name, pattern, state and description (the
-latter left out when empty) in one listing, and one tag call per rule decides whether it is ours. The list
-of our rules is shared (cached per read pass) with the target kind.
+latter left out when empty) in one listing, and their tags, from the shared tag index (`tag_index`, one
+Tagging API read per pass; EventBridge's own tag call, one per rule, for a rule the index does not know
+yet), decide whether each is ours. The list of our rules is shared (cached per read pass) with the target
+kind.
 
 PutRule is an upsert by name, so create first makes sure a rule of that name on the bus is not somebody
 else's: it would otherwise be silently rewritten and claimed. Updating is PutRule again, without tags
@@ -18,8 +20,9 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
-from platformctl.resources.events_bus import NOT_FOUND, our_buses
+from platformctl.resources.base import Context, ResourceKind, tag_list
+from platformctl.resources.events_bus import NOT_FOUND, event_tags, our_buses
+from platformctl.resources.tag_index import tags_for_arns
 
 
 @dataclass(frozen=True)
@@ -42,28 +45,23 @@ def our_rules(ctx: Context) -> list[OwnedRule]:
 
 def _fetch_our_rules(ctx: Context) -> list[OwnedRule]:
     events = ctx.client("events")
-    owned: list[OwnedRule] = []
+    listed: list[tuple[str, dict[str, Any]]] = []
     for bus in our_buses(ctx):
         try:
             for page in events.get_paginator("list_rules").paginate(EventBusName=bus.name):
-                for rule in page.get("Rules", []):
-                    tags = _tags(ctx, rule["Arn"])
-                    identity = ctx.identity(tags) if tags is not None else None
-                    if identity is not None:
-                        owned.append(OwnedRule(rule["Name"], rule["Arn"], bus.name, *identity, tags or {}, rule))
+                listed.extend((bus.name, rule) for rule in page.get("Rules", []))
         except Exception as exc:
             if error_code(exc) not in NOT_FOUND:
                 raise  # else the bus went away since it was listed
+    if not listed:
+        return []
+    tags = tags_for_arns(ctx, (rule["Arn"] for _, rule in listed), lambda arn: event_tags(ctx, arn))
+    owned: list[OwnedRule] = []
+    for bus_name, rule in listed:
+        identity = ctx.identity(tags.get(rule["Arn"], {}))
+        if identity is not None:
+            owned.append(OwnedRule(rule["Name"], rule["Arn"], bus_name, *identity, tags[rule["Arn"]], rule))
     return owned
-
-
-def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
-    try:
-        return tag_dict(ctx.client("events").list_tags_for_resource(ResourceARN=arn).get("Tags"))
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return None  # deleted between the listing and the tag call
-        raise
 
 
 def canonical_pattern(value: Any, *, ordered: bool = False) -> Any:
@@ -139,7 +137,7 @@ class EventRule(ResourceKind):
             if error_code(exc) not in NOT_FOUND:
                 raise
         else:
-            owner = ctx.identity(_tags(ctx, existing["Arn"]) or {})
+            owner = ctx.identity(event_tags(ctx, existing["Arn"]) or {})
             if owner is None or owner[0] != resource.id:
                 raise AwsCallError(resource.id, "RuleExists", f"an event rule named {name} on {bus} is not ours")
         answer = events.put_rule(**_put_request(props), Tags=tag_list(ctx.tags_for(resource)))

@@ -1,9 +1,13 @@
 """IAM roles for ECS tasks (the task role and the execution role), with their inline policies.
 
-Every role we make lives under the path `/platformctl/<platform>/<env>/`, so ListRoles with that path prefix
-skips the rest of the account; tags still decide what is ours (ListRoles carries no tags, hence one
-ListRoleTags per role under the path). IAM has no batch read: each inline policy costs a GetRolePolicy.
-The listing with tags and policies is fetched once per read pass (`our_roles`) for whichever kind needs it.
+Every role we make lives under the path `/platformctl/<platform>/<env>/`. A read is two listings, not calls
+per role: ListRoles with that path prefix says which roles exist there and gives their descriptions, and
+GetAccountAuthorizationDetails (Filter=Role, paginated) gives every role's tags and inline policies with
+their documents in one answer. The latter has no path filter, so on AWS it pages through every role of the
+account (up to 1000 a page): still far fewer calls than the ListRoleTags, ListRolePolicies and GetRolePolicy
+per role it replaces, and it is skipped when nothing lives under our path. Its RoleDetail carries no
+Description, hence the ListRoles. Tags decide what is ours. The result is fetched once per read pass
+(`our_roles`) for whichever kind needs it.
 
 IAM is global and eventually consistent: a fresh role can be unknown to IAM itself for a moment (the inline
 policies written right after creating it are retried) and to ECS or Application Auto Scaling for seconds;
@@ -29,6 +33,8 @@ from platformctl.resources.policy import normalize_policy
 NOT_FOUND = frozenset({"NoSuchEntity"})
 # A role created a moment ago may be briefly unknown to the IAM endpoint that takes the next call.
 FRESH_ROLE_TIMEOUT = 60
+# GetAccountAuthorizationDetails' MaxItems: AWS defaults to 100 and accepts up to 1000.
+_DETAILS_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -56,25 +62,37 @@ def our_roles(ctx: Context) -> list[OwnedRole]:
 
 def _fetch_our_roles(ctx: Context) -> list[OwnedRole]:
     iam = ctx.client("iam")
-    listed: list[dict[str, Any]] = []
+    listed: dict[str, dict[str, Any]] = {}
     for page in iam.get_paginator("list_roles").paginate(PathPrefix=role_path(ctx)):
-        listed.extend(page.get("Roles", []))
+        for role in page.get("Roles", []):
+            listed[role["Arn"]] = role
+    if not listed:
+        return []  # nothing under our path: the account-wide details would only be skipped
     owned: list[OwnedRole] = []
-    for role in listed:
-        # ListRoles lags behind deletes: a role it still lists may be gone by now.
-        try:
-            owned_role = _read_role(ctx, role)
-        except Exception as exc:
-            if error_code(exc) in NOT_FOUND:
+    pages = iam.get_paginator("get_account_authorization_details").paginate(
+        Filter=["Role"], PaginationConfig={"PageSize": _DETAILS_PAGE_SIZE}
+    )
+    for page in pages:
+        for detail in page.get("RoleDetailList", []):
+            role = listed.get(detail["Arn"])
+            if role is None:
+                continue  # outside our path (or created since the listing)
+            tags = tag_dict(detail.get("Tags"))
+            if ctx.identity(tags) is None:
                 continue
-            raise
-        if owned_role is not None:
-            owned.append(owned_role)
+            policies = {
+                p["PolicyName"]: parse_document(p.get("PolicyDocument")) for p in detail.get("RolePolicyList") or []
+            }
+            # The trust policy from the same answer as the inline policies.
+            owned.append(
+                _owned({**role, "AssumeRolePolicyDocument": detail.get("AssumeRolePolicyDocument")}, tags, policies)
+            )
+    # A role ListRoles showed that the details no longer include was deleted in between: it is gone.
     return owned
 
 
 def _read_role(ctx: Context, role: dict[str, Any]) -> OwnedRole | None:
-    """Tags first: policies are only worth their calls for roles that are ours."""
+    """One role, call by call (the adopt path of create): tags first, policies only if it is ours."""
     iam = ctx.client("iam")
     name = role["RoleName"]
     tags: dict[str, str] = {}
@@ -89,8 +107,13 @@ def _read_role(ctx: Context, role: dict[str, Any]) -> OwnedRole | None:
         policy: parse_document(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"])
         for policy in policy_names
     }
+    return _owned(role, tags, policies)
+
+
+def _owned(role: dict[str, Any], tags: dict[str, str], policies: dict[str, dict[str, Any]]) -> OwnedRole:
+    """`role` shaped as ListRoles and GetRole give it (only they carry Description, the details do not)."""
     return OwnedRole(
-        name=name,
+        name=role["RoleName"],
         arn=role["Arn"],
         path=role.get("Path", "/"),
         description=role.get("Description") or "",

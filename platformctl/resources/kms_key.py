@@ -1,9 +1,11 @@
 """Customer-managed KMS keys: the environment's encryption keys (logs, queues, topics).
 
-Our keys are found with the Resource Groups Tagging API, which filters by our tags server-side: one call
-instead of list_keys plus a list_resource_tags per key in the account. AWS never deletes a key at once;
-deletion is scheduled (7 days here) and the key lingers as PendingDeletion. For us such a key is already
-gone: it cannot be used, and a new apply must create a fresh one rather than "find" the dying key.
+Our keys are found in the shared tag index (`tag_index`: the one Resource Groups Tagging API read of the
+pass, filtered by our tags server-side) instead of list_keys plus a list_resource_tags per key in the
+account. The index lags behind AWS, so each key it names is confirmed with describe_key (a key deleted since
+is skipped). AWS never deletes a key at once; deletion is scheduled (7 days here) and the key lingers as
+PendingDeletion. For us such a key is already gone: it cannot be used, and a new apply must create a fresh
+one rather than "find" the dying key.
 
 The key policy is compared as a parsed document in one canonical form (`normalize_policy`), because AWS
 stores and returns policy JSON in whatever spelling it was written: key order, a bare string or a
@@ -18,8 +20,8 @@ from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.naming import TAG_ENV, TAG_PLATFORM
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources import tag_index
+from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.policy import normalize_policy
 
 # Key states that mean the key is on its way out and no longer ours to manage.
@@ -45,31 +47,28 @@ def our_keys(ctx: Context) -> list[OwnedKey]:
 
 
 def _fetch_our_keys(ctx: Context) -> list[OwnedKey]:
-    tagging = ctx.client("resourcegroupstaggingapi")
     kms = ctx.client("kms")
-    tag_filters = [
-        {"Key": TAG_PLATFORM, "Values": [ctx.platform]},
-        {"Key": TAG_ENV, "Values": [ctx.env]},
-    ]
     keys: list[OwnedKey] = []
-    for page in tagging.get_paginator("get_resources").paginate(
-        ResourceTypeFilters=["kms:key"], TagFilters=tag_filters
-    ):
-        for mapping in page.get("ResourceTagMappingList", []):
-            tags = tag_dict(mapping.get("Tags"))
-            if ctx.identity(tags) is None:
+    for arn, tags in tag_index.indexed_tags(ctx).items():
+        if not _is_key_arn(arn) or ctx.identity(tags) is None:
+            continue
+        try:
+            metadata = kms.describe_key(KeyId=arn)["KeyMetadata"]
+        except Exception as exc:
+            # The tagging index lags behind: a key deleted since is still listed for a while.
+            if error_code(exc) == "NotFoundException":
                 continue
-            try:
-                metadata = kms.describe_key(KeyId=mapping["ResourceARN"])["KeyMetadata"]
-            except Exception as exc:
-                # The tagging index lags behind: a key deleted since is still listed for a while.
-                if error_code(exc) == "NotFoundException":
-                    continue
-                raise
-            if metadata.get("KeyState") in _DYING_STATES:
-                continue
-            keys.append(OwnedKey(metadata["KeyId"], metadata["Arn"], tags, metadata))
+            raise
+        if metadata.get("KeyState") in _DYING_STATES:
+            continue
+        keys.append(OwnedKey(metadata["KeyId"], metadata["Arn"], tags, metadata))
     return keys
+
+
+def _is_key_arn(arn: str) -> bool:
+    """`arn:aws:kms:<region>:<account>:key/<id>`, as opposed to the index's other KMS entries."""
+    parts = arn.split(":", 5)
+    return len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/")
 
 
 class KmsKey(ResourceKind):

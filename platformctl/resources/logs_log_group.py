@@ -1,12 +1,13 @@
 """CloudWatch log groups for the services' containers and the API's access logs.
 
-describe_log_groups carries no tags, and the Tagging API does not cover log groups everywhere (not in the
-emulator), so reading costs a listing plus one list_tags_for_resource per candidate. Our log group names
-always contain `/<platform>/` or `/<platform>-`, a cheap pre-filter that keeps the per-group tag calls to
-groups that could be ours; the tags still decide.
+describe_log_groups carries no tags, so the listing says which groups exist and the shared tag index
+(`tag_index`, one Tagging API read per pass for all our resources) says whose they are. A group the index
+does not know (just created: the index lags) has its tags asked of CloudWatch Logs, one call each. Our log
+group names always contain `/<platform>/` or `/<platform>-`, a cheap pre-filter that keeps those fallback
+calls to groups that could be ours (an untagged look-alike costs one per read); the tags still decide.
 
-Tags are read by the ARN without the trailing `:*`: that is the form list_tags_for_resource documents,
-and the emulator answers the `:*` form with no tags at all.
+Groups are keyed by their ARN without the trailing `:*`: that is the form the Tagging API answers with and
+list_tags_for_resource documents, and the emulator answers the `:*` form with no tags at all.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.tag_index import tags_for_arns
 
 _NOT_FOUND = "ResourceNotFoundException"
 # What describe_log_groups accepts as logGroupNamePattern (a case-insensitive substring match).
@@ -43,33 +45,31 @@ class LogGroup(ResourceKind):
         if _PATTERN_SAFE.match(ctx.platform):
             # Narrows the listing server-side on AWS; the marker check below stays the real filter.
             query["logGroupNamePattern"] = f"/{ctx.platform}"
-        found: list[LiveResource] = []
+        groups: list[dict[str, Any]] = []
         for page in logs.get_paginator("describe_log_groups").paginate(**query):
-            for group in page.get("logGroups", []):
-                name = group["logGroupName"]
-                if not any(marker in name for marker in markers):
-                    continue
-                arn = log_group_arn(group)
-                try:
-                    tags = logs.list_tags_for_resource(resourceArn=arn).get("tags", {})
-                except Exception as exc:
-                    if error_code(exc) == _NOT_FOUND:
-                        continue  # deleted between the listing and the tag call
-                    raise
-                live = self.live(
-                    ctx,
-                    tags,
-                    name=name,
-                    physical_id=name,
-                    props={
-                        "name": name,
-                        "retention_days": group.get("retentionInDays"),
-                        "kms_key": group.get("kmsKeyId") or None,
-                    },
-                    attrs={"Name": name, "Arn": arn},
-                )
-                if live:
-                    found.append(live)
+            groups.extend(g for g in page.get("logGroups", []) if any(m in g["logGroupName"] for m in markers))
+        if not groups:
+            return []
+        tags = tags_for_arns(ctx, (log_group_arn(group) for group in groups), lambda arn: _tags(ctx, arn))
+        found: list[LiveResource] = []
+        for group in groups:
+            name, arn = group["logGroupName"], log_group_arn(group)
+            if arn not in tags:
+                continue  # deleted between the listing and the tag call
+            live = self.live(
+                ctx,
+                tags[arn],
+                name=name,
+                physical_id=name,
+                props={
+                    "name": name,
+                    "retention_days": group.get("retentionInDays"),
+                    "kms_key": group.get("kmsKeyId") or None,
+                },
+                attrs={"Name": name, "Arn": arn},
+            )
+            if live:
+                found.append(live)
         return found
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +112,16 @@ class LogGroup(ResourceKind):
     def delete(self, ctx: Context, live: LiveResource) -> None:
         logs = ctx.client("logs")
         self.ignore_missing(lambda: logs.delete_log_group(logGroupName=live.physical_id))
+
+
+def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
+    """A group's tags asked of CloudWatch Logs (the index did not know it); None when it is gone."""
+    try:
+        return ctx.client("logs").list_tags_for_resource(resourceArn=arn).get("tags", {})
+    except Exception as exc:
+        if error_code(exc) == _NOT_FOUND:
+            return None
+        raise
 
 
 def _describe(ctx: Context, name: str) -> dict[str, Any] | None:

@@ -5,6 +5,11 @@ off one of our topics and delivers to one of our queues. Its logical id is `<top
 layer is the topic's. A subscription on our topic to anything else (a hand-made debugging queue, an
 e-mail address) is somebody else's: it is never read, so never deleted.
 
+A read is one account-wide list_subscriptions listing (up to 100 per page) kept to our topics and queues,
+rather than one list_subscriptions_by_topic per topic (an account crowded with others' subscriptions costs
+more pages, but not per topic of ours), then one get_subscription_attributes per subscription of ours (SNS
+has no batch read), in parallel.
+
 The filter policy is the list of event types the receiving service asked for. Changing that list is an
 in-place attribute update: re-subscribing would drop whatever is published between the two calls.
 """
@@ -21,7 +26,7 @@ from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.sns_topic import NOT_FOUND, OwnedTopic, our_topics
 from platformctl.resources.sqs_queue import our_queues
 
-# What list_subscriptions_by_topic shows instead of an ARN until the endpoint confirms (never for SQS
+# What list_subscriptions shows instead of an ARN until the endpoint confirms (never for SQS
 # in the same account; such a subscription has nothing we could update or delete yet).
 PENDING = "PendingConfirmation"
 
@@ -56,42 +61,34 @@ class SnsSubscription(ResourceKind):
         return {**props, "filter_policy": ordered}
 
     def read(self, ctx: Context) -> list[LiveResource]:
-        topics = our_topics(ctx)
+        topics = {topic.arn: topic for topic in our_topics(ctx)}
         if not topics:
             return []  # no topic of ours: nothing to list, and no need to ask for queues
         # The queue kind's cached listing: the same pass reads queues anyway.
         queues = {queue.arn: queue for queue in our_queues(ctx)}
         if not queues:
             return []
+        ours = [
+            (topics[sub["TopicArn"]], queues[sub["Endpoint"]], sub["SubscriptionArn"])
+            for sub in _list_subscriptions(ctx)
+            if sub.get("TopicArn") in topics
+            and sub.get("Protocol") == "sqs"
+            and sub.get("Endpoint") in queues
+            and sub["SubscriptionArn"] != PENDING
+        ]
+        attributes = ctx.map(lambda sub: _attributes(ctx, sub[2]), ours)
         found: list[LiveResource] = []
-        for topic in topics:
-            for sub in self._subscriptions(ctx, topic):
-                queue = queues.get(sub.get("Endpoint", ""))
-                if sub.get("Protocol") != "sqs" or queue is None or sub["SubscriptionArn"] == PENDING:
-                    continue
-                live = self._live(ctx, topic, queue, sub["SubscriptionArn"])
-                if live:
-                    found.append(live)
+        for (topic, queue, arn), attrs in zip(ours, attributes, strict=True):
+            if attrs is None:
+                continue  # unsubscribed since it was listed
+            live = self._live(ctx, topic, queue, arn, attrs)
+            if live:
+                found.append(live)
         return found
 
-    def _subscriptions(self, ctx: Context, topic: OwnedTopic) -> list[dict[str, Any]]:
-        subs: list[dict[str, Any]] = []
-        try:
-            for page in ctx.client("sns").get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic.arn):
-                subs.extend(page.get("Subscriptions", []))
-        except Exception as exc:
-            if error_code(exc) in NOT_FOUND:
-                return []  # the topic went away since it was listed
-            raise
-        return subs
-
-    def _live(self, ctx: Context, topic: OwnedTopic, queue: Any, arn: str) -> LiveResource | None:
-        try:
-            attributes = ctx.client("sns").get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
-        except Exception as exc:
-            if error_code(exc) in NOT_FOUND:
-                return None
-            raise
+    def _live(
+        self, ctx: Context, topic: OwnedTopic, queue: Any, arn: str, attributes: dict[str, str]
+    ) -> LiveResource | None:
         # Not taggable itself: it carries the topic's ownership under its own logical id and the topic's layer.
         logical_id = subscription_logical_id(topic.logical_id, queue.logical_id)
         tags = {**topic.tags, TAG_ID: logical_id, TAG_LAYER: topic.layer}
@@ -149,6 +146,22 @@ class SnsSubscription(ResourceKind):
     def delete(self, ctx: Context, live: LiveResource) -> None:
         sns = ctx.client("sns")
         self.ignore_missing(lambda: sns.unsubscribe(SubscriptionArn=live.physical_id))
+
+
+def _list_subscriptions(ctx: Context) -> list[dict[str, Any]]:
+    """Every subscription in the account and region, from one paginated listing."""
+    pages = ctx.client("sns").get_paginator("list_subscriptions").paginate()
+    return [sub for page in pages for sub in page.get("Subscriptions", [])]
+
+
+def _attributes(ctx: Context, arn: str) -> dict[str, str] | None:
+    """A subscription's attributes; None when it is gone."""
+    try:
+        return ctx.client("sns").get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    except Exception as exc:
+        if error_code(exc) in NOT_FOUND:
+            return None
+        raise
 
 
 def _all_scalars(values: list[Any]) -> bool:

@@ -1,10 +1,11 @@
 """SNS topics: one per publishing service, the fan-out point its events leave through.
 
-list_topics gives ARNs only, no tags and no attributes, so a read costs a listing plus calls per topic.
-Our topic names all start with `<platform>-<env>-`: that cheap pre-filter keeps the per-topic calls to
-topics that could be ours, and attributes are fetched only for topics whose tags say they are. The list
-of our topics is shared (cached per read pass) with the subscription kind, which finds its subscriptions
-under them.
+list_topics gives ARNs only, no tags and no attributes. The listing says which topics exist; the shared
+tag index (`tag_index`, one Tagging API read per pass) says whose they are, and a topic the index does not
+know yet has its tags asked of SNS, one call each. Our topic names all start with `<platform>-<env>-`: that
+cheap pre-filter keeps those fallback calls to topics that could be ours. SNS has no batch read of
+attributes: get_topic_attributes is asked only of our topics, in parallel. The list of our topics is
+shared (cached per read pass) with the subscription kind, which finds its subscriptions under them.
 
 CreateTopic is idempotent by name: on an existing topic AWS answers with its ARN (real AWS refuses when
 the tags differ, the emulator does not), so create checks the answer carries our tags before claiming it.
@@ -19,6 +20,7 @@ from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.tag_index import tags_for_arns
 
 # get_topic_attributes says NotFound, list_tags_for_resource ResourceNotFound.
 NOT_FOUND = frozenset({"NotFound", "ResourceNotFound"})
@@ -48,24 +50,40 @@ def our_topics(ctx: Context) -> list[OwnedTopic]:
 def _fetch_our_topics(ctx: Context) -> list[OwnedTopic]:
     sns = ctx.client("sns")
     prefix = f"{ctx.platform}-{ctx.env}-"
-    owned: list[OwnedTopic] = []
+    arns: list[str] = []
     for page in sns.get_paginator("list_topics").paginate():
-        for topic in page.get("Topics", []):
-            arn = topic["TopicArn"]
-            if not topic_name(arn).startswith(prefix):
-                continue
-            try:
-                tags = tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
-                identity = ctx.identity(tags)
-                if identity is None:
-                    continue
-                attributes = sns.get_topic_attributes(TopicArn=arn).get("Attributes", {})
-            except Exception as exc:
-                if error_code(exc) in NOT_FOUND:
-                    continue  # deleted between the listing and this call
-                raise
-            owned.append(OwnedTopic(arn, topic_name(arn), identity[0], identity[1], tags, attributes))
-    return owned
+        arns.extend(t["TopicArn"] for t in page.get("Topics", []) if topic_name(t["TopicArn"]).startswith(prefix))
+    if not arns:
+        return []
+    tags = tags_for_arns(ctx, arns, lambda arn: _tags(ctx, arn))
+    # Attributes are only worth a call for topics that are ours.
+    ours = [(arn, identity) for arn in arns if (identity := ctx.identity(tags.get(arn, {}))) is not None]
+    attributes = ctx.map(lambda arn: _attributes(ctx, arn), [arn for arn, _ in ours])
+    return [
+        OwnedTopic(arn, topic_name(arn), logical_id, layer, tags[arn], attrs)
+        for (arn, (logical_id, layer)), attrs in zip(ours, attributes, strict=True)
+        if attrs is not None  # else deleted since it was listed
+    ]
+
+
+def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
+    """A topic's tags asked of SNS (the index did not know it); None when it is gone."""
+    try:
+        return tag_dict(ctx.client("sns").list_tags_for_resource(ResourceArn=arn).get("Tags"))
+    except Exception as exc:
+        if error_code(exc) in NOT_FOUND:
+            return None
+        raise
+
+
+def _attributes(ctx: Context, arn: str) -> dict[str, str] | None:
+    """A topic's attributes; None when it is gone."""
+    try:
+        return ctx.client("sns").get_topic_attributes(TopicArn=arn).get("Attributes", {})
+    except Exception as exc:
+        if error_code(exc) in NOT_FOUND:
+            return None
+        raise
 
 
 class SnsTopic(ResourceKind):

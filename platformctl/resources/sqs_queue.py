@@ -1,9 +1,12 @@
 """SQS queues: each receiving service's queue and its dead-letter queue.
 
-SQS has no tag filter on ListQueues, so our queues are found by name prefix (`<platform>-<env>-`), then kept
-only if their tags say they are ours; the prefix only spares us asking for the tags of unrelated queues.
-The listing with each queue's tags and attributes is fetched once per read pass (`our_queues`) and shared
-with the queue-policy, subscription and alarm kinds: the policy is one of the attributes already read.
+SQS has no tag filter on ListQueues, so our queues are listed by name prefix (`<platform>-<env>-`): the
+listing alone says which queues exist. Whose they are comes from the shared tag index (`tag_index`, one
+Tagging API read per pass), keyed by the ARN built from each queue's URL; a queue the index does not know
+yet has its tags asked of SQS, one call each (the prefix keeps those to queues that could be ours). SQS has
+no batch read of attributes: get_queue_attributes is asked only of our queues, in parallel. The result is
+fetched once per read pass (`our_queues`) and shared with the queue-policy, subscription and alarm kinds:
+the policy is one of the attributes already read.
 
 SQS answers with every attribute as a string and the redrive policy as JSON text; `read` turns them into
 ints and a parsed redrive so a fresh queue reads back equal to its desired props.
@@ -22,6 +25,7 @@ from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.tag_index import tags_for_arns
 
 # The query-protocol code (sent in a header even by the JSON protocol) and the modelled exception name.
 NOT_FOUND_CODES = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NonExistentQueue"})
@@ -54,6 +58,12 @@ def queue_prefix(ctx: Context) -> str:
     return f"{ctx.platform}-{ctx.env}-"
 
 
+def queue_arn(ctx: Context, url: str) -> str:
+    """A listed queue's ARN, built from its URL (`.../<account>/<name>`): ListQueues gives URLs only."""
+    account, name = url.rstrip("/").split("/")[-2:]
+    return f"arn:{ctx.client('sqs').meta.partition}:sqs:{ctx.region}:{account}:{name}"
+
+
 def _fetch_our_queues(ctx: Context) -> list[OwnedQueue]:
     sqs = ctx.client("sqs")
     urls: list[str] = []
@@ -62,32 +72,51 @@ def _fetch_our_queues(ctx: Context) -> list[OwnedQueue]:
     )
     for page in pages:
         urls.extend(page.get("QueueUrls", []))
+    if not urls:
+        return []
+    arns = {url: queue_arn(ctx, url) for url in urls}
+    url_of = {arn: url for url, arn in arns.items()}
+    tags = tags_for_arns(ctx, arns.values(), lambda arn: _queue_tags(ctx, url_of[arn]))
+    # Attributes are only worth a call for queues that are ours.
+    ours = [(url, identity) for url in urls if (identity := ctx.identity(tags.get(arns[url], {}))) is not None]
+    attributes = ctx.map(lambda url: _queue_attributes(ctx, url), [url for url, _ in ours])
     owned: list[OwnedQueue] = []
-    for url in urls:
-        # ListQueues lags behind deletes: a queue it still lists may be gone by now.
-        try:
-            tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
-            identity = ctx.identity(tags)
-            if identity is None:
-                continue  # attributes are only worth a call for queues that are ours
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        except Exception as exc:
-            if error_code(exc) in NOT_FOUND_CODES:
-                continue
-            raise
-        logical_id, layer = identity
+    for (url, (logical_id, layer)), attrs in zip(ours, attributes, strict=True):
+        if attrs is None:
+            continue  # deleted since it was listed
         owned.append(
             OwnedQueue(
                 url=url,
-                arn=attributes["QueueArn"],
+                arn=attrs.get("QueueArn", arns[url]),
                 name=url.rstrip("/").rsplit("/", 1)[-1],
                 logical_id=logical_id,
                 layer=layer,
-                tags=tags,
-                attributes=attributes,
+                tags=tags[arns[url]],
+                attributes=attrs,
             )
         )
     return owned
+
+
+# ListQueues lags behind deletes: a queue it still lists may be gone by the time it is asked about.
+def _queue_tags(ctx: Context, url: str) -> dict[str, str] | None:
+    """A queue's tags asked of SQS (the index did not know it); None when it is gone."""
+    try:
+        return ctx.client("sqs").list_queue_tags(QueueUrl=url).get("Tags", {})
+    except Exception as exc:
+        if error_code(exc) in NOT_FOUND_CODES:
+            return None
+        raise
+
+
+def _queue_attributes(ctx: Context, url: str) -> dict[str, str] | None:
+    """Every attribute of a queue (as strings); None when it is gone."""
+    try:
+        return ctx.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    except Exception as exc:
+        if error_code(exc) in NOT_FOUND_CODES:
+            return None
+        raise
 
 
 def _redrive(raw: str | None) -> dict[str, Any] | None:

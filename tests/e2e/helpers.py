@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,38 @@ def our_live_arns(endpoint: str, platform: str, env: str) -> list[str]:
 
 def _ours(tags: dict[str, str], platform: str, env: str) -> bool:
     return tags.get("platformctl:platform") == platform and tags.get("platformctl:env") == env
+
+
+@dataclass
+class Harness:
+    endpoint: str
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body or {}).encode()
+        request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+        return json.loads(raw) if path.startswith("/_harness/") else None
+
+    def configure(self, **config: Any) -> dict[str, Any]:
+        return self._post("/_harness/config", config)
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.endpoint}/_harness/stats", timeout=30) as response:
+            return json.loads(response.read())
+
+    def reset_counters(self) -> None:
+        self._post("/_harness/reset")
+
+    def reset_account(self) -> None:
+        self._post("/moto-api/reset")
+
+    def calm(self) -> None:
+        """No latency, no faults, no armed kill."""
+        self.configure(latency=0, fault_rate=0, kill_pid=None, kill_after_writes=None)
+
+    def fresh(self) -> None:
+        """An empty account and zeroed counters, as before a first apply."""
+        self.calm()
+        self.reset_account()
+        self.reset_counters()

@@ -85,6 +85,18 @@ def test_changing_subscribed_events_is_one_filter_policy_update(cli: Cli, endpoi
     assert drain(endpoint, queue_url(endpoint, "user")) == [{"order_id": "o-2"}]
 
 
+def test_changing_a_queue_setting_is_one_update_that_keeps_its_policy(cli: Cli, endpoint: str) -> None:
+    cli.edit("services/order.yaml", "visibilityTimeout: 60", "visibilityTimeout: 90")
+    steps = pending(cli)
+    assert [(s["action"], s["kind"], s["id"]) for s in steps] == [("update", "sqs.queue", "queue.order")]
+    assert cli("apply", "--env", "dev", "--auto-approve").code == 0
+    assert pending(cli) == []  # the queue policy is untouched by the attribute change
+    attributes = client(endpoint, "sqs").get_queue_attributes(
+        QueueUrl=queue_url(endpoint, "order"), AttributeNames=["VisibilityTimeout", "Policy"]
+    )["Attributes"]
+    assert attributes["VisibilityTimeout"] == "90" and "sns.amazonaws.com" in attributes["Policy"]
+
+
 def test_removing_a_service_removes_its_messaging_and_nothing_else(cli: Cli, endpoint: str) -> None:
     (cli.specs / "services" / "payment.yaml").unlink()
     order = cli.specs / "services" / "order.yaml"

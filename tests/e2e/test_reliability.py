@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
 import signal
@@ -19,7 +18,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +28,7 @@ from typing import Any
 import pytest
 
 from platformctl import local
-from tests.e2e.helpers import client, copy_seed_specs
+from tests.e2e.helpers import Harness, client, copy_seed_specs
 
 pytestmark = pytest.mark.e2e
 
@@ -42,41 +40,6 @@ TIMEOUT = 120  # seconds any one CLI run may take before the test fails instead 
 
 
 # ---- the Harness emulator --------------------------------------------------------------------------------
-@dataclass
-class Harness:
-    endpoint: str
-
-    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body or {}).encode()
-        request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-        return json.loads(raw) if path.startswith("/_harness/") else None
-
-    def configure(self, **config: Any) -> dict[str, Any]:
-        return self._post("/_harness/config", config)
-
-    def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.endpoint}/_harness/stats", timeout=30) as response:
-            return json.loads(response.read())
-
-    def reset_counters(self) -> None:
-        self._post("/_harness/reset")
-
-    def reset_account(self) -> None:
-        self._post("/moto-api/reset")
-
-    def calm(self) -> None:
-        """No latency, no faults, no armed kill."""
-        self.configure(latency=0, fault_rate=0, kill_pid=None, kill_after_writes=None)
-
-    def fresh(self) -> None:
-        """An empty account and zeroed counters, as before a first apply."""
-        self.calm()
-        self.reset_account()
-        self.reset_counters()
-
-
 LANES = 2  # the crash points run on two emulators at once: each point is ~10 s of CLI runs, on 2 cores
 
 

@@ -6,10 +6,12 @@ import itertools
 import json
 import threading
 import time
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import pytest
 
+from platformctl.aws import CallCounter
 from platformctl.engine import planfile
 from platformctl.engine.executor import execute
 from platformctl.engine.model import UNKNOWN, Ref, Resource
@@ -30,8 +32,14 @@ class FakeCloud:
         self.delay = 0.0
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
+        # Every operation is one "AWS call", counted as Aws counts real ones.
+        self.counter = CallCounter()
+        self.throttle_on: set[tuple[str, str]] = set()
 
     def record(self, verb: str, logical_id: str) -> None:
+        self.counter.record("fake", verb)
+        if (verb, logical_id) in self.throttle_on:
+            self.counter.record_throttle()
         if (verb, logical_id) in self.fail_on:
             raise RuntimeError(f"injected failure on {verb} {logical_id}")
         time.sleep(self.delay)
@@ -113,8 +121,9 @@ def kinds(cloud: FakeCloud) -> dict[str, ResourceKind]:
 
 
 @pytest.fixture
-def ctx() -> Context:
-    return Context(aws=None, platform=PLATFORM, env=ENV, poll_interval=0.001)  # type: ignore[arg-type]
+def ctx(cloud: FakeCloud) -> Context:
+    aws = SimpleNamespace(counter=cloud.counter)
+    return Context(aws=aws, platform=PLATFORM, env=ENV, poll_interval=0.001)  # type: ignore[arg-type]
 
 
 def graph(cidr: str = "10.0.0.0/16", label: str = "main", group_name: str = "g1", size: int = 1) -> list[Resource]:
@@ -249,6 +258,29 @@ def test_independent_steps_run_at_once(kinds, ctx, cloud) -> None:
     assert serial.ok and serial.peak_in_flight == 1
 
 
+def test_the_critical_path_is_the_longest_chain_of_dependent_calls(kinds, ctx, cloud) -> None:
+    # net → grp → m1 and net → gw: one call each, so the longest chain is three calls through the group.
+    _, report = apply(graph(), kinds, ctx)
+    assert report.critical_path_calls == 3
+    assert report.critical_path == ["create fake.network net", "create fake.group grp", "create fake.member m1"]
+    assert report.api_calls == 4 and report.writes == 4
+
+
+def test_throttling_narrows_the_concurrency_then_it_recovers(kinds, ctx, cloud) -> None:
+    cloud.delay = 0.02
+    props = {"label": "x", "zones": []}
+    desired = [
+        Resource("fake.network", f"net{i:02}", "platform", f"net{i:02}", {"cidr": f"10.{i}.0.0/16", **props})
+        for i in range(40)
+    ]
+    cloud.throttle_on = {("create", "net00"), ("create", "net01")}
+    _, report = apply(desired, kinds, ctx, parallelism=8)
+    assert report.ok and report.throttled == 2
+    assert report.lowest_parallelism < 8  # AWS said "slow down": fewer steps at once
+    _, calm = apply([], kinds, ctx, parallelism=8)
+    assert calm.ok and calm.throttled == 0 and calm.lowest_parallelism == 8 and calm.peak_in_flight == 8
+
+
 def test_unreadable_fields_are_not_compared_unless_a_reference_changes(kinds, ctx, cloud) -> None:
     apply(graph(), kinds, ctx)
     for item in cloud.items.values():
@@ -273,7 +305,7 @@ def test_a_layer_cannot_be_applied_before_the_layer_it_needs(kinds, ctx) -> None
 
 
 def test_resources_of_another_environment_are_invisible(kinds, ctx, cloud) -> None:
-    other = Context(aws=None, platform=PLATFORM, env="staging")  # type: ignore[arg-type]
+    other = Context(aws=ctx.aws, platform=PLATFORM, env="staging")
     apply(graph(), kinds, other)
     plan = plan_for(graph(), kinds, ctx)
     assert set(actions(plan).values()) == {"create"}

@@ -19,6 +19,7 @@ from platformctl.naming import ownership_tags
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.ecs_cluster import EcsCluster
 from platformctl.resources.elbv2_listener import Listener
+from platformctl.resources.elbv2_listener_rule import ListenerRule
 from platformctl.resources.elbv2_load_balancer import LoadBalancer, describe_tags
 from platformctl.resources.kms_alias import KmsAlias
 from platformctl.resources.kms_key import KmsKey
@@ -288,7 +289,7 @@ def test_log_group_lifecycle_and_look_alikes() -> None:
         assert names == {f"/{PLATFORM}/{ENV}/lookalike", f"/{PLATFORM}/prod/orders"}
 
 
-def test_log_group_read_asks_tags_only_of_candidates() -> None:
+def test_log_group_read_takes_tags_from_the_index_and_asks_only_unknown_candidates() -> None:
     with moto_context() as ctx:
         logs = ctx.client("logs")
         kind, driver = LogGroup(), KindDriver(ctx)
@@ -297,11 +298,34 @@ def test_log_group_read_asks_tags_only_of_candidates() -> None:
         for i in range(5):
             logs.create_log_group(logGroupName=f"/aws/lambda/unrelated-{i}")
         logs.create_log_group(logGroupName=f"/ecs/{PLATFORM}-{ENV}-untagged")
-        found, calls = read_calls(ctx, kind)
+        before = dict(ctx.aws.counter.calls)
+        found, _ = read_calls(ctx, kind)
         assert sorted(live.id for live in found) == ["a", "b", "c"]
         for live in found:
             assert_reads_as_desired(kind, live, log_group_resource(live.id).props)
-        assert calls == 1 + 4  # one listing page, one tag call per candidate (3 ours + 1 untagged)
+        delta = {k: v - before.get(k, 0) for k, v in ctx.aws.counter.calls.items() if v != before.get(k, 0)}
+        assert delta == {
+            ("logs", "DescribeLogGroups"): 1,
+            ("resourcegroupstaggingapi", "GetResources"): 1,
+            ("logs", "ListTagsForResource"): 1,  # the untagged candidate, which the index does not know
+        }
+
+
+def test_log_group_the_index_does_not_know_yet_is_read_through_its_own_tags(monkeypatch: pytest.MonkeyPatch) -> None:
+    from platformctl.resources import tag_index
+
+    with moto_context() as ctx:
+        logs = ctx.client("logs")
+        kind, driver = LogGroup(), KindDriver(ctx)
+        resource = log_group_resource("orders")
+        driver.create(kind, resource)
+        logs.create_log_group(logGroupName=f"/{PLATFORM}/{ENV}/lookalike")
+        logs.create_log_group(logGroupName=f"/{PLATFORM}/prod/orders", tags=other_env_tags("orders", "services"))
+        monkeypatch.setattr(tag_index, "indexed_tags", lambda ctx: {})  # the index lags behind: knows nothing
+        before = ctx.aws.counter.calls[("logs", "ListTagsForResource")]
+        live = read_one(driver, kind, resource)
+        assert live.attrs == driver.outputs[resource.id]
+        assert ctx.aws.counter.calls[("logs", "ListTagsForResource")] - before == 3  # every candidate
 
 
 # ---- ecs.cluster ------------------------------------------------------------------------------------------
@@ -605,8 +629,10 @@ def test_listener_and_load_balancer_reads_share_one_listing() -> None:
         before = ctx.aws.counter.total
         assert len(lbs.read(ctx)) == 1
         assert len(kind.read(ctx)) == 3
-        # describe_load_balancers + describe_tags (ALBs), then describe_listeners + describe_tags (listeners).
-        assert ctx.aws.counter.total - before == 4
+        assert ListenerRule().read(ctx) == []
+        # describe_load_balancers + the tag index (ALBs); describe_listeners, describe_rules per listener (the
+        # pass shared with the rule kind, which then costs nothing) and one describe_tags for listeners + rules.
+        assert ctx.aws.counter.total - before == 2 + 1 + 3 + 1
 
 
 def test_describe_tags_batches_twenty_arns() -> None:
@@ -621,7 +647,9 @@ def test_describe_tags_batches_twenty_arns() -> None:
         assert len(tags) == 25
         found, calls = read_calls(ctx, kind)
         assert len(found) == 25
-        assert calls == 2 + 1 + 2
+        # describe_load_balancers + the tag index; describe_listeners; describe_rules per listener (shared with
+        # the rule kind); the listeners' tags in two batches (the emulator's index has no listeners).
+        assert calls == 2 + 1 + 25 + 2
 
 
 # ---- real-AWS behaviour moto does not show ----------------------------------------------------------------

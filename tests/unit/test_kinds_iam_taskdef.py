@@ -210,39 +210,42 @@ def test_policy_documents_are_read_whether_url_encoded_text_or_dicts() -> None:
         resource = role_resource()
         driver.create(kind, resource)
         iam = ctx.client("iam")
-        real_list, real_get = iam.list_roles, iam.get_role_policy
+        real_details = iam.get_account_authorization_details
 
-        def encoded_list(**kwargs: Any) -> Any:
-            page = real_list(**kwargs)
-            for role in page["Roles"]:
+        def encoded_details(**kwargs: Any) -> Any:
+            page = real_details(**kwargs)
+            for role in page["RoleDetailList"]:
                 role["AssumeRolePolicyDocument"] = quote(json.dumps(role["AssumeRolePolicyDocument"]))
+                for policy in role["RolePolicyList"]:
+                    policy["PolicyDocument"] = quote(json.dumps(policy["PolicyDocument"]))
             return page
 
-        def encoded_get(**kwargs: Any) -> Any:
-            answer = real_get(**kwargs)
-            answer["PolicyDocument"] = quote(json.dumps(answer["PolicyDocument"]))
-            return answer
-
-        iam.list_roles, iam.get_role_policy = encoded_list, encoded_get
+        iam.get_account_authorization_details = encoded_details
         read_one(driver, kind, resource)
 
 
-def test_role_read_is_one_listing_plus_tags_policy_list_and_one_call_per_policy() -> None:
+def test_role_read_is_two_listings_whatever_the_number_of_roles_and_policies() -> None:
     with moto_context() as ctx:
         kind, driver = IamRole(), role_driver(ctx)
         driver.create(kind, role_resource("orders", "task"))  # two policies
         driver.create(kind, role_resource("orders", "execution", policies={"logs": statement(["logs:*"], "*")}))
-        raw_role(ctx, f"{PREFIX}-untagged")  # in our path: its tags cost one call
+        raw_role(ctx, f"{PREFIX}-untagged")  # in our path, not ours
         for i in range(4):
             raw_role(ctx, f"unrelated-{i}", "/other/")
         found, calls = read_calls(ctx, kind)
         assert sorted(live.id for live in found) == ["role.orders.execution", "role.orders.task"]
-        assert calls == 1 + (1 + 1 + 2) + (1 + 1 + 1) + 1
+        # list_roles under our path, then one page of get_account_authorization_details for every role.
+        assert calls == 1 + 1
 
         # The listing is shared: a second read in the same pass costs nothing.
         before = ctx.aws.counter.total
         assert len(our_roles(ctx)) == 2 and len(kind.read(ctx)) == 2
         assert ctx.aws.counter.total == before
+
+        # Nothing under our path: the account-wide details are not even asked for.
+        other = Context(aws=ctx.aws, platform="other", env=ENV)
+        found, calls = read_calls(other, kind)
+        assert (found, calls) == ([], 1)
 
 
 def test_role_listed_but_deleted_since_is_skipped() -> None:
@@ -250,16 +253,18 @@ def test_role_listed_but_deleted_since_is_skipped() -> None:
         kind, driver = IamRole(), role_driver(ctx)
         resource = role_resource()
         driver.create(kind, resource)
-        raw_role(ctx, f"{PREFIX}-going")
+        going = role_resource("going")
+        driver.create(kind, going)
         iam = ctx.client("iam")
-        real_tags = iam.list_role_tags
+        real_details = iam.get_account_authorization_details
 
-        def vanishing(**kwargs: Any) -> Any:
-            if kwargs["RoleName"] == f"{PREFIX}-going":
-                raise client_error("NoSuchEntity", "ListRoleTags")
-            return real_tags(**kwargs)
+        def vanished(**kwargs: Any) -> Any:
+            # Deleted after list_roles listed it: the details no longer include it.
+            page = real_details(**kwargs)
+            page["RoleDetailList"] = [r for r in page["RoleDetailList"] if r["RoleName"] != going.name]
+            return page
 
-        iam.list_role_tags = vanishing
+        iam.get_account_authorization_details = vanished
         read_one(driver, kind, resource)
 
 
@@ -527,7 +532,7 @@ def test_several_active_revisions_of_one_logical_id_are_all_returned() -> None:
         assert sorted(r.attrs["Revision"] for r in found) == [1, 2]
 
 
-def test_task_definition_read_lists_families_then_revisions_then_describes_each() -> None:
+def test_task_definition_read_is_one_listing_then_a_describe_per_revision_under_our_prefix() -> None:
     with moto_context() as ctx:
         kind, driver = TaskDefinition(), task_driver(ctx, "orders", "billing")
         driver.create(kind, task_resource("orders"))
@@ -538,8 +543,9 @@ def test_task_definition_read_lists_families_then_revisions_then_describes_each(
             raw_task_definition(ctx, f"unrelated-{i}")
         found, calls = read_calls(ctx, kind)
         assert len(found) == 3
-        # families; revisions of each of the 3 families under our prefix; a describe per ACTIVE revision.
-        assert calls == 1 + 3 + 4
+        # Every ACTIVE revision in one listing; a describe per ACTIVE revision under our prefix (the untagged
+        # one too: only its tags say it is not ours), none for the unrelated families.
+        assert calls == 1 + 4
 
 
 def test_create_refuses_a_family_whose_latest_revision_is_not_ours() -> None:

@@ -19,7 +19,7 @@ import pytest
 from platformctl.engine.model import LiveResource, Ref, Resource
 from platformctl.errors import AwsCallError
 from platformctl.naming import ownership_tags
-from platformctl.resources import sns_subscription
+from platformctl.resources import sns_subscription, tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.events_bus import EventBus, our_buses
 from platformctl.resources.events_rule import EventRule, canonical_pattern, our_rules
@@ -59,6 +59,21 @@ def read_calls(ctx: Context, kind: ResourceKind) -> tuple[list[LiveResource], in
     before = ctx.aws.counter.total
     found = kind.read(ctx)
     return found, ctx.aws.counter.total - before
+
+
+def read_calls_by_action(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], dict[tuple[str, str], int]]:
+    """What a fresh read pass of `kinds` finds, and the calls it made by (service, action)."""
+    ctx.clear_cache()
+    before = dict(ctx.aws.counter.calls)
+    found = [live for kind in kinds for live in kind.read(ctx)]
+    delta = {k: v - before.get(k, 0) for k, v in ctx.aws.counter.calls.items() if v != before.get(k, 0)}
+    return found, delta
+
+
+@pytest.fixture
+def empty_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tag index lags behind AWS: it knows none of the resources yet."""
+    monkeypatch.setattr(tag_index, "indexed_tags", lambda ctx: {})
 
 
 def our_tags(logical_id: str, env: str = ENV) -> list[dict[str, str]]:
@@ -174,9 +189,29 @@ def test_sns_topic_read_asks_only_candidates_and_attributes_only_of_ours() -> No
         for i in range(5):
             sns.create_topic(Name=f"unrelated-{i}")
         sns.create_topic(Name=f"{PREFIX}-untagged-events")
-        found, calls = read_calls(ctx, kind)
+        found, calls = read_calls_by_action(ctx, kind)
         assert sorted(live.id for live in found) == ["topic.a", "topic.b", "topic.c"]
-        assert calls == 1 + 4 + 3  # one listing page, tags of 4 candidates, attributes of our 3
+        assert calls == {
+            ("sns", "ListTopics"): 1,
+            ("resourcegroupstaggingapi", "GetResources"): 1,
+            ("sns", "ListTagsForResource"): 1,  # the untagged candidate, which the index does not know
+            ("sns", "GetTopicAttributes"): 3,  # ours only
+        }
+
+
+def test_sns_topic_the_index_does_not_know_yet_is_read_through_its_own_tags(empty_index: None) -> None:
+    with moto_context() as ctx:
+        sns = ctx.client("sns")
+        kind, driver = SnsTopic(), KindDriver(ctx)
+        sns.create_topic(Name=f"{PREFIX}-lookalike-events")
+        sns.create_topic(Name=f"{PREFIX}-copy-events", Tags=our_tags("topic.orders", "prod"))
+        resource = topic_resource("orders")
+        driver.create(kind, resource)
+        found, calls = read_calls_by_action(ctx, kind)
+        assert [live.id for live in found] == ["topic.orders"]
+        assert found[0].attrs == driver.outputs[resource.id]
+        assert calls[("sns", "ListTagsForResource")] == 3
+        assert calls[("sns", "GetTopicAttributes")] == 1
 
 
 # ---- sns.subscription -------------------------------------------------------------------------------------
@@ -273,18 +308,25 @@ def test_sns_subscription_read_shares_the_topic_listing_and_costs_a_call_per_sub
         tap = queues.make(ctx, "debug-tap")
         sns.subscribe(TopicArn=driver.outputs["topic.orders"]["TopicArn"], Protocol="sqs", Endpoint=tap.arn)
 
-        ctx.clear_cache()
-        before = ctx.aws.counter.total
-        assert len(topics.read(ctx)) == 2
-        found = kind.read(ctx)
-        calls = ctx.aws.counter.total - before
-        assert sorted(live.id for live in found) == [
+        # Another topic's subscription to our queue, in the same account-wide listing: not ours.
+        plain = sns.create_topic(Name="plain")["TopicArn"]
+        sns.subscribe(TopicArn=plain, Protocol="sqs", Endpoint=driver.outputs["queue.billing"]["Arn"])
+
+        found, calls = read_calls_by_action(ctx, topics, kind)
+        assert sorted(live.id for live in found if live.kind == kind.kind) == [
             "topic.orders/queue.billing",
             "topic.orders/queue.mail",
             "topic.users/queue.mail",
         ]
-        # topics: listing + tags + attributes of 2; subscriptions: one listing per topic + 3 attribute calls.
-        assert calls == (1 + 2 + 2) + (2 + 3)
+        assert calls == {
+            # topics: listing, index, attributes of our 2
+            ("sns", "ListTopics"): 1,
+            ("resourcegroupstaggingapi", "GetResources"): 1,
+            ("sns", "GetTopicAttributes"): 2,
+            # subscriptions: one account-wide listing, attributes of our 3
+            ("sns", "ListSubscriptions"): 1,
+            ("sns", "GetSubscriptionAttributes"): 3,
+        }
         assert queues.calls == 1
 
 
@@ -335,9 +377,25 @@ def test_event_bus_read_lists_by_prefix() -> None:
         driver.create(kind, bus_resource(f"{PREFIX}-audit", "bus.audit"))
         for i in range(4):
             events.create_event_bus(Name=f"unrelated-{i}")
-        found, calls = read_calls(ctx, kind)
+        found, calls = read_calls_by_action(ctx, kind)
         assert sorted(live.id for live in found) == ["bus", "bus.audit"]
-        assert calls == 1 + 2  # one listing (the prefix leaves out default and unrelated), tags of 2
+        # One listing (the prefix leaves out default and unrelated); tags from the index.
+        assert calls == {("events", "ListEventBuses"): 1, ("resourcegroupstaggingapi", "GetResources"): 1}
+
+
+def test_event_bus_and_rules_the_index_does_not_know_yet_are_read_through_their_own_tags(empty_index: None) -> None:
+    with moto_context() as ctx:
+        events = ctx.client("events")
+        buses, rules, driver = EventBus(), EventRule(), KindDriver(ctx)
+        events.create_event_bus(Name=f"{PREFIX}-lookalike")
+        events.create_event_bus(Name=f"{PREFIX}-copy", Tags=our_tags("bus", "prod"))
+        driver.create(buses, bus_resource())
+        events.put_rule(Name=f"{PREFIX}-lookalike", EventBusName=PREFIX, EventPattern=json.dumps(PATTERN))
+        resource = rule_resource()
+        driver.create(rules, resource)
+        found, calls = read_calls_by_action(ctx, buses, rules)
+        assert sorted(live.id for live in found) == ["bus", "rule.billing.paid"]
+        assert calls[("events", "ListTagsForResource")] == 3 + 2  # three buses listed, two rules on ours
 
 
 # ---- events.rule ------------------------------------------------------------------------------------------
@@ -502,15 +560,15 @@ def test_bus_rule_and_target_reads_share_listings(queues: Queues) -> None:
             driver.create(rules, rule_resource(rule))
         driver.create(targets, target_resource())
 
-        ctx.clear_cache()
-        before = dict(ctx.aws.counter.calls)
-        assert len(buses.read(ctx)) == 1
-        assert len(rules.read(ctx)) == 2
-        assert [live.id for live in targets.read(ctx)] == ["rule.billing.paid/target"]
-        delta = {k: v - before.get(k, 0) for k, v in ctx.aws.counter.calls.items() if v != before.get(k, 0)}
+        found, delta = read_calls_by_action(ctx, buses, rules, targets)
+        assert [live.kind for live in found].count("events.bus") == 1
+        assert [live.kind for live in found].count("events.rule") == 2
+        assert [live.id for live in found if live.kind == "events.target"] == ["rule.billing.paid/target"]
         assert delta == {
             ("events", "ListEventBuses"): 1,
-            ("events", "ListTagsForResource"): 1 + 2,
+            ("resourcegroupstaggingapi", "GetResources"): 1,
+            # moto's Tagging API indexes event buses but not rules: each rule falls back to its own tag call.
+            ("events", "ListTagsForResource"): 2,
             ("events", "ListRules"): 1,
             ("events", "ListTargetsByRule"): 2,
         }

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from platformctl.engine.model import LiveResource, Ref, Resource
 from platformctl.errors import AwsCallError
 from platformctl.naming import ownership_tags
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.cloudwatch_alarm import MetricAlarm
 from platformctl.resources.policy import normalize_policy
@@ -53,6 +54,20 @@ def read_calls(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], 
     before = ctx.aws.counter.total
     found = [live for kind in kinds for live in kind.read(ctx)]
     return found, ctx.aws.counter.total - before
+
+
+def read_calls_by_action(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], dict[tuple[str, str], int]]:
+    """What a fresh read pass of `kinds` finds, and the calls it made by (service, action)."""
+    before = dict(ctx.aws.counter.calls)
+    found, _ = read_calls(ctx, *kinds)
+    delta = {k: v - before.get(k, 0) for k, v in ctx.aws.counter.calls.items() if v != before.get(k, 0)}
+    return found, delta
+
+
+@pytest.fixture
+def empty_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tag index lags behind AWS: it knows none of the resources yet."""
+    monkeypatch.setattr(tag_index, "indexed_tags", lambda ctx: {})
 
 
 def other_env_tags(logical_id: str) -> dict[str, str]:
@@ -261,17 +276,55 @@ def test_create_refuses_a_foreign_queue_of_the_same_name() -> None:
         assert ctx.client("sqs").list_queue_tags(QueueUrl=raw_queue(ctx, resource.name)).get("Tags", {}) == {}
 
 
-def test_queue_read_is_one_listing_plus_two_calls_per_queue_of_ours() -> None:
+def test_queue_read_is_one_listing_the_index_and_attributes_of_ours() -> None:
     with moto_context() as ctx:
         kind, driver = SqsQueue(), KindDriver(ctx)
         queue_pair(driver, "orders")
         driver.create(kind, queue_resource("billing", dlq=True))
         raw_queue(ctx, f"{PLATFORM}-{ENV}-untagged")
+        raw_queue(ctx, f"{PLATFORM}-{ENV}-other", other_env_tags("queue.other"))
         for i in range(5):
             raw_queue(ctx, f"unrelated-{i}")
-        found, calls = read_calls(ctx, kind)
+        found, calls = read_calls_by_action(ctx, kind)
         assert len(found) == 3
-        assert calls == 1 + 3 * 2 + 1  # listing; tags + attributes per queue of ours; tags of the look-alike
+        assert calls == {
+            ("sqs", "ListQueues"): 1,
+            ("resourcegroupstaggingapi", "GetResources"): 1,
+            # The untagged and the other env's look-alikes are not in our index: their tags are asked of SQS.
+            ("sqs", "ListQueueTags"): 2,
+            ("sqs", "GetQueueAttributes"): 3,  # ours only
+        }
+
+
+def test_queue_the_index_does_not_know_yet_is_read_through_its_own_tags(empty_index: None) -> None:
+    with moto_context() as ctx:
+        kind, driver = SqsQueue(), KindDriver(ctx)
+        raw_queue(ctx, f"{PLATFORM}-{ENV}-handmade")
+        raw_queue(ctx, f"{PLATFORM}-{ENV}-other", other_env_tags("queue.orders"))
+        queue, dlq = queue_pair(driver)
+        found, calls = read_calls_by_action(ctx, kind)
+        assert sorted(live.id for live in found) == [queue.id, dlq.id]
+        for live in found:
+            assert live.attrs == driver.outputs[live.id]
+            assert live.props == kind.canonical(driver.resolved(queue if live.id == queue.id else dlq))
+        assert calls[("sqs", "ListQueueTags")] == 4
+        assert calls[("sqs", "GetQueueAttributes")] == 2
+
+
+def test_queue_arn_is_built_from_the_url() -> None:
+    from platformctl.resources.sqs_queue import queue_arn
+
+    with moto_context(region="eu-west-1") as ctx:
+        url = raw_queue(ctx, f"{PLATFORM}-{ENV}-orders")
+        real = ctx.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        assert queue_arn(ctx, url) == real["Attributes"]["QueueArn"]
+        assert queue_arn(ctx, "https://sqs.eu-west-1.amazonaws.com/111122223333/q/") == (
+            "arn:aws:sqs:eu-west-1:111122223333:q"
+        )
+    with moto_context(region="cn-north-1") as ctx:
+        assert queue_arn(ctx, "https://sqs.cn-north-1.amazonaws.com.cn/111122223333/q") == (
+            "arn:aws-cn:sqs:cn-north-1:111122223333:q"
+        )
 
 
 def test_queue_listed_but_deleted_since_is_skipped() -> None:
@@ -290,6 +343,24 @@ def test_queue_listed_but_deleted_since_is_skipped() -> None:
         sqs.list_queues = lagging_list
         ctx.clear_cache()
         assert [live.id for live in kind.read(ctx)] == [resource.id]
+
+
+def test_queue_of_ours_deleted_before_its_attributes_were_read_is_skipped() -> None:
+    with moto_context() as ctx:
+        kind, driver = SqsQueue(), KindDriver(ctx)
+        queue, dlq = queue_pair(driver)
+        sqs = ctx.client("sqs")
+        real_attributes = sqs.get_queue_attributes
+        gone = driver.outputs[dlq.id]["QueueUrl"]
+
+        def deleted_meanwhile(**kwargs: Any) -> Any:
+            if kwargs["QueueUrl"] == gone:
+                raise client_error("AWS.SimpleQueueService.NonExistentQueue", "GetQueueAttributes")
+            return real_attributes(**kwargs)
+
+        sqs.get_queue_attributes = deleted_meanwhile
+        ctx.clear_cache()
+        assert [live.id for live in kind.read(ctx)] == [queue.id]
 
 
 # ---- sqs.queue_policy -------------------------------------------------------------------------------------
@@ -435,9 +506,10 @@ def test_queue_and_policy_kinds_share_one_listing() -> None:
         ]
         assert all(live.layer == LAYER for live in found)
         assert len(found) == 4 + 2
-        assert calls == 1 + 4 * 2  # the policy kind makes no call of its own
+        assert calls == 1 + 1 + 4  # listing, index, attributes of each queue: the policy kind makes no call of its own
         after = ctx.aws.counter.calls
         assert after[("sqs", "ListQueues")] - before.get(("sqs", "ListQueues"), 0) == 1
+        assert after[("sqs", "GetQueueAttributes")] - before.get(("sqs", "GetQueueAttributes"), 0) == 4
 
 
 # ---- cloudwatch.alarm -------------------------------------------------------------------------------------
@@ -543,7 +615,7 @@ def test_alarm_create_refuses_a_foreign_alarm_of_the_same_name() -> None:
         assert "AlarmDescription" not in alarm  # untouched
 
 
-def test_alarm_read_is_one_listing_plus_one_tag_call_per_alarm() -> None:
+def test_alarm_read_is_one_listing_plus_the_index() -> None:
     with moto_context() as ctx:
         kind, driver = MetricAlarm(), KindDriver(ctx)
         for service in ("a", "b", "c"):
@@ -551,6 +623,23 @@ def test_alarm_read_is_one_listing_plus_one_tag_call_per_alarm() -> None:
         raw_alarm(ctx, f"{PLATFORM}-{ENV}-untagged")
         for i in range(4):
             raw_alarm(ctx, f"unrelated-{i}")
-        found, calls = read_calls(ctx, kind)
+        found, calls = read_calls_by_action(ctx, kind)
         assert sorted(live.id for live in found) == ["alarm.a.dlq", "alarm.b.dlq", "alarm.c.dlq"]
-        assert calls == 1 + 4  # one page; tags of our three and the prefixed look-alike
+        assert calls == {
+            ("cloudwatch", "DescribeAlarms"): 1,
+            ("resourcegroupstaggingapi", "GetResources"): 1,
+            ("cloudwatch", "ListTagsForResource"): 1,  # the prefixed look-alike, which the index does not know
+        }
+
+
+def test_alarm_the_index_does_not_know_yet_is_read_through_its_own_tags(empty_index: None) -> None:
+    with moto_context() as ctx:
+        kind, driver = MetricAlarm(), KindDriver(ctx)
+        raw_alarm(ctx, f"{PLATFORM}-{ENV}-handmade")
+        raw_alarm(ctx, f"{PLATFORM}-{ENV}-orders-copy", other_env_tags("alarm.orders.dlq"))
+        resource = alarm_resource()
+        driver.create(kind, resource)
+        before = ctx.aws.counter.calls[("cloudwatch", "ListTagsForResource")]
+        live = read_one(driver, kind, resource)
+        assert live.attrs == driver.outputs[resource.id]
+        assert ctx.aws.counter.calls[("cloudwatch", "ListTagsForResource")] - before == 3

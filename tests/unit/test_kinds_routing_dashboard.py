@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from platformctl.engine.model import LiveResource, Ref, Resource
 from platformctl.errors import AwsCallError
 from platformctl.naming import ownership_tags
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.cloudwatch_dashboard import Dashboard
 from platformctl.resources.ecs_cluster import our_clusters
@@ -391,9 +392,34 @@ def test_listener_rule_read_calls() -> None:
             driver.create(kind, rule_resource("orders", 100 + i, [f"/r{i}/*"], logical_id=f"rule.{i}"))
         found, calls = read_calls(ctx, kind)
         assert len(found) == 25
-        # ALBs: describe_load_balancers + describe_tags; listeners: describe_listeners + describe_tags;
-        # rules: describe_rules (one page) + describe_tags for 25 ARNs in two batches.
-        assert calls == 2 + 2 + 1 + 2
+        # ALBs: describe_load_balancers + the tag index; listeners: describe_listeners; rules: describe_rules
+        # (one page); then describe_tags for the listener and the 25 rules together, 26 ARNs in two batches.
+        assert calls == 2 + 1 + 1 + 2
+
+
+def test_elbv2_resources_the_tag_index_does_not_know_yet_are_recognised_through_describe_tags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with moto_context() as ctx:
+        kinds = LoadBalancer(), TargetGroup(), Listener(), ListenerRule()
+        driver, _ = routing(ctx)
+        driver.create(kinds[1], target_group_resource("orders"))
+        driver.create(kinds[3], rule_resource("orders", 10, ["/orders/*"]))
+        expected = ["alb", "listener", "rule.orders", "tg.orders"]
+
+        found, indexed_calls = read_calls(ctx, *kinds)
+        assert sorted(live.id for live in found) == expected
+        # The index knows the ALB and the target group; listeners and rules share one describe_tags.
+        assert ctx.aws.counter.calls[("elbv2", "DescribeTags")] == 1
+
+        # Just created (the index lags): the same resources, their tags asked of ELBv2 in batches instead.
+        monkeypatch.setattr(tag_index, "indexed_tags", lambda ctx: {})
+        before = ctx.aws.counter.calls[("elbv2", "DescribeTags")]
+        found, calls = read_calls(ctx, *kinds)
+        assert sorted(live.id for live in found) == expected
+        assert ctx.aws.counter.calls[("elbv2", "DescribeTags")] - before == 3
+        # The index read replaced by the ALB's and the target group's describe_tags.
+        assert calls == indexed_calls - 1 + 2
 
 
 # ---- cloudwatch.dashboard ---------------------------------------------------------------------------------
@@ -531,7 +557,7 @@ def test_dashboard_read_calls() -> None:
             put_raw_dashboard(ctx, f"{CLUSTER}-{i}")
         found, calls = read_calls(ctx, kind)
         assert [live.id for live in found] == ["ecs.cluster/dashboard"]
-        assert calls == 4  # list_clusters, describe_clusters, list_dashboards, get_dashboard
+        assert calls == 3  # list_clusters, describe_clusters, get_dashboard (by our cluster's name: no listing)
 
 
 def test_dashboard_canonical_sorts_keys_recursively_and_keeps_list_order() -> None:

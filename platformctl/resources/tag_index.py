@@ -1,0 +1,78 @@
+"""The tags of everything we own, from one paginated Resource Groups Tagging API read per pass.
+
+Most listings (log groups, topics, queues, alarms, load balancers, rules, task definitions) carry no tags,
+and their services answer tags one resource per call. The Tagging API answers them all at once, filtered
+server-side by our platform and env tags: a no-op diff then costs a few calls per resource kind instead of
+one or more per resource.
+
+Two rules keep it honest, because AWS updates this index asynchronously (seconds, sometimes longer):
+- Existence never comes from the index. Each kind still lists its resources with its own service; the index
+  only says whose they are. A resource deleted since is simply not listed.
+- A listed resource the index does not know yet (just created, or of a type the index does not cover) has
+  its tags asked of its own service, one call each (`tags_for_arns`). In a steady state that is none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from platformctl.naming import TAG_ENV, TAG_PLATFORM
+from platformctl.resources.base import Context, tag_dict
+
+# The resource types whose kinds take their tags from the index: service-wide filters where every taggable
+# type of the service is one of ours, so the same filter works on AWS and on the emulator (which spells
+# some types differently, e.g. logs:loggroup). EC2 and ECS are absent: their describes filter or carry tags.
+INDEXED_TYPES = (
+    "cloudwatch",
+    "elasticloadbalancing",
+    "events",
+    "kms",
+    "logs",
+    "sns",
+    "sqs",
+    "ecs:task-definition",
+)
+# AWS accepts 100 to 500; 500 makes the fewest pages (ResourcesPerPage and TagsPerPage exclude each other).
+_TAGS_PER_PAGE = 500
+
+# Asks a resource's own service for its tags: None when the resource is gone.
+TagFetcher = Callable[[str], dict[str, str] | None]
+
+
+def indexed_tags(ctx: Context) -> dict[str, dict[str, str]]:
+    """ARN → tags of every indexed resource carrying our platform and env tags, read once per pass."""
+    return ctx.cached(("tagging", "index"), lambda: _fetch_index(ctx))
+
+
+def _fetch_index(ctx: Context) -> dict[str, dict[str, str]]:
+    tagging = ctx.client("resourcegroupstaggingapi")
+    index: dict[str, dict[str, str]] = {}
+    pages = tagging.get_paginator("get_resources").paginate(
+        TagFilters=[
+            {"Key": TAG_PLATFORM, "Values": [ctx.platform]},
+            {"Key": TAG_ENV, "Values": [ctx.env]},
+        ],
+        ResourceTypeFilters=list(INDEXED_TYPES),
+        TagsPerPage=_TAGS_PER_PAGE,
+    )
+    for page in pages:
+        for mapping in page.get("ResourceTagMappingList", []):
+            index[mapping["ResourceARN"]] = tag_dict(mapping.get("Tags"))
+    return index
+
+
+def tags_for_arns(ctx: Context, arns: Iterable[str], fetch_one: TagFetcher) -> dict[str, dict[str, str]]:
+    """Tags of each listed ARN: the index where it knows the ARN, else `fetch_one` (in parallel).
+
+    ARNs whose resource vanished before its tags could be asked are left out: they are gone.
+    """
+    wanted = list(dict.fromkeys(arns))
+    if not wanted:
+        return {}  # nothing listed: no reason to read the index
+    index = indexed_tags(ctx)
+    tags = {arn: index[arn] for arn in wanted if arn in index}
+    unknown = [arn for arn in wanted if arn not in index]
+    for arn, fetched in zip(unknown, ctx.map(fetch_one, unknown), strict=True):
+        if fetched is not None:
+            tags[arn] = fetched
+    return tags

@@ -1,0 +1,92 @@
+"""The shape of platformctl's AWS traffic, which is what decides its speed on real AWS.
+
+These tests count, they do not time: clocks on shared machines are noisy, and `python -m bench` measures the
+seconds. They run the CLI in-process against this module's own moto server behind the Harness, which counts
+every call by service and action and the calls in flight at once.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from platformctl import local
+from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs
+
+pytestmark = pytest.mark.e2e
+
+# A no-op diff may cost at most this many AWS calls per managed resource (issue 5's budget).
+NO_OP_CALLS_PER_RESOURCE = 0.5
+
+
+@pytest.fixture(scope="module")
+def harness_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = local.free_port()
+    process: subprocess.Popen = local.spawn(port, tmp_path_factory.mktemp("perf") / "harness.log", harness=True)
+    endpoint = f"http://{local.HOST}:{port}"
+    try:
+        local.wait_until_answering(endpoint, process)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def harness(harness_endpoint: str) -> Iterator[Harness]:
+    h = Harness(harness_endpoint)
+    h.fresh()
+    yield h
+    h.calm()
+
+
+def test_a_no_op_diff_of_the_seed_costs_at_most_half_a_call_per_resource(
+    harness: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = applied_seed(harness.endpoint, tmp_path, capsys)
+    harness.reset_counters()
+    result = cli("diff", "--env", "dev", "--output", "json")
+    assert result.code == 0, result.out + result.err
+    document = json.loads(result.out)
+    resources = len(document["steps"])
+    stats = harness.stats()
+    breakdown = "\n".join(f"  {n} {action}" for action, n in sorted(stats["calls"].items(), key=lambda c: -c[1]))
+    assert resources >= 90 and stats["writes"] == 0
+    assert document["api_calls"] == stats["total"], "the CLI must report the calls it really made"
+    assert stats["total"] <= NO_OP_CALLS_PER_RESOURCE * resources, (
+        f"{stats['total']} calls for {resources} resources, over the budget of "
+        f"{NO_OP_CALLS_PER_RESOURCE} per resource:\n{breakdown}"
+    )
+
+
+def test_a_no_op_diff_asks_no_tags_one_resource_at_a_time(
+    harness: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = applied_seed(harness.endpoint, tmp_path, capsys)
+    harness.reset_counters()
+    assert cli("diff", "--env", "dev").code == 0
+    calls = harness.stats()["calls"]
+    # Tags come from one Tagging API listing (plus the few kinds it does not cover, in batches), not per resource.
+    per_resource_tag_calls = {a: n for a, n in calls.items() if "Tags" in a and n > 1}
+    assert per_resource_tag_calls == {}
+    assert calls.get("tagging:GetResources", 0) <= 2
+
+
+def test_independent_steps_overlap_and_stay_within_the_parallelism(
+    harness: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness.configure(latency=0.02)  # every call takes 20 ms, as real control-plane calls take tens of ms
+    cli = Cli(harness.endpoint, copy_seed_specs(tmp_path), capsys)
+    result = cli("apply", "--env", "dev", "--auto-approve", "--parallelism", "6", "--output", "json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)["report"]
+    stats = harness.stats()
+    assert 1 < stats["peak_in_flight"] <= 6, "calls of independent steps overlap, never more than asked"
+    assert report["peak_in_flight"] > 1
+    # The steps overlap: the longest chain of dependent calls is far shorter than all of them in a row.
+    assert 0 < report["critical_path"]["calls"] < report["api_calls"] / 2
+    assert report["api_calls"] <= stats["total"]
