@@ -32,6 +32,7 @@ class OpResult:
     seconds: float = 0.0
     error_code: str | None = None
     error: str | None = None
+    calls: int = 0
 
     def to_json(self) -> dict[str, Any]:
         step = self.op.step
@@ -42,6 +43,7 @@ class OpResult:
             "name": step.name,
             "status": self.status,
             "seconds": round(self.seconds, 3),
+            "calls": self.calls,
             "error_code": self.error_code,
             "error": self.error,
         }
@@ -60,6 +62,8 @@ class Report:
     critical_path: list[str] = field(default_factory=list)
     api_calls: int = 0
     writes: int = 0
+    # Wall seconds from the first operation started to the last finished (reading and planning excluded).
+    seconds: float = 0.0
 
     def by_status(self, status: str) -> list[OpResult]:
         return [r for r in self.results if r.status == status]
@@ -75,6 +79,7 @@ class Report:
             "done": len(self.by_status("done")),
             "failed": len(self.by_status("failed")),
             "skipped": len(self.by_status("skipped")),
+            "seconds": round(self.seconds, 3),
             "api_calls": self.api_calls,
             "writes": self.writes,
             "peak_in_flight": self.peak_in_flight,
@@ -104,6 +109,7 @@ def execute(
 
     counter = ctx.aws.counter
     calls_before, writes_before = counter.total, counter.writes
+    began = time.monotonic()
     report = Report()
     running = 0
     running_lock = threading.Lock()
@@ -146,6 +152,9 @@ def execute(
     finished: set[tuple[str, str]] = set()
     succeeded: set[tuple[str, str]] = set()
     limit = _AdaptiveLimit(parallelism, counter)
+    # When more steps are ready than may run, the ones with the longest chain still behind them go first:
+    # the critical path, not the alphabet, decides how long the apply takes.
+    priority = _chain_lengths(preds)
     ready: list[tuple[str, str]] = []
     with (
         _ctrl_c_stops_scheduling() as interrupted,
@@ -155,7 +164,7 @@ def execute(
         while True:
             report.interrupted = interrupted.is_set()
             if not report.interrupted:
-                ready = sorted({*ready, *sorter.get_ready()})
+                ready = sorted({*ready, *sorter.get_ready()}, key=lambda k: (-priority[k], k))
                 while ready and len(in_flight) < limit.current():
                     key = ready.pop(0)
                     in_flight[pool.submit(run, ops[key])] = ops[key]
@@ -178,9 +187,12 @@ def execute(
             why = "interrupted" if report.interrupted else "a dependency failed"
             detail = f"{why} ({', '.join(blocked_by)})" if blocked_by else why
             report.results.append(OpResult(op, "skipped", error=detail))
+    report.seconds = time.monotonic() - began
     report.lowest_parallelism, report.throttled = limit.lowest, limit.throttled
     report.api_calls, report.writes = counter.total - calls_before, counter.writes - writes_before
     calls_by_op = {key: counter.by_step[key] for key in finished}
+    for result in report.results:
+        result.calls = counter.by_step[result.op.key]
     report.critical_path_calls, chain = critical_path(calls_by_op, preds)
     report.critical_path = [ops[key].label() for key in chain]
     return report
@@ -214,6 +226,18 @@ class _AdaptiveLimit:
     def finished(self) -> None:
         if self._counter.throttled == self._seen:
             self.limit = min(self.ceiling, self.limit + 1)
+
+
+def _chain_lengths(preds: Mapping[tuple[str, str], set[tuple[str, str]]]) -> dict[tuple[str, str], int]:
+    """For each operation, how many operations the longest chain starting at it holds (itself included)."""
+    after: dict[tuple[str, str], list[tuple[str, str]]] = {key: [] for key in preds}
+    for key, before in preds.items():
+        for pred in before:
+            after.setdefault(pred, []).append(key)
+    length: dict[tuple[str, str], int] = {}
+    for key in reversed(list(TopologicalSorter(preds).static_order())):
+        length[key] = 1 + max((length[k] for k in after.get(key, ())), default=0)
+    return length
 
 
 def critical_path(

@@ -217,8 +217,8 @@ class SqsQueue(ResourceKind):
             lambda: sqs.create_queue(QueueName=name, Attributes=attributes, tags=tags)["QueueUrl"],
             timeout=DELETED_RECENTLY_TIMEOUT,
         )
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        return _attrs(url, arn, name)
+        # The ARN follows from the URL: asking for it would add a call to the longest chain of every apply.
+        return _attrs(url, queue_arn(ctx, url), name)
 
     def update(
         self,
