@@ -25,17 +25,10 @@ install()
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto server on a free 127.0.0.1 port for the whole run; the endpoint URL."""
-    from platformctl import local
+    from tests.e2e.helpers import running_emulator
 
-    port = local.free_port()
-    process = local.spawn(port, tmp_path_factory.mktemp("moto") / "moto.log")
-    endpoint = f"http://{local.HOST}:{port}"
-    try:
-        local.wait_until_answering(endpoint, process)
+    with running_emulator(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
         yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

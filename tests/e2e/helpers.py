@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from platformctl import cli
+from platformctl import cli, local
 
 SEED_SPECS = Path(__file__).resolve().parents[2] / "specs"
 
@@ -155,3 +157,25 @@ class Harness:
         self.calm()
         self.reset_account()
         self.reset_counters()
+
+
+@contextmanager
+def running_emulator(log: Path, harness: bool = False) -> Iterator[str]:
+    """The local emulator (behind the Harness if asked) on a free 127.0.0.1 port, for as long as the block runs."""
+    port = local.free_port()
+    process = local.spawn(port, log, harness=harness)
+    endpoint = f"http://{local.HOST}:{port}"
+    try:
+        local.wait_until_answering(endpoint, process)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def fresh_harness(endpoint: str) -> Iterator[Harness]:
+    """A Harness over an empty account with zeroed counters; calm again (no latency, no faults) afterwards."""
+    h = Harness(endpoint)
+    h.fresh()
+    yield h
+    h.calm()

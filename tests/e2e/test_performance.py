@@ -8,15 +8,13 @@ every call by service and action and the calls in flight at once.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench import specgen
-from platformctl import local
-from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs
+from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs, fresh_harness, running_emulator
 
 pytestmark = pytest.mark.e2e
 
@@ -30,23 +28,13 @@ SEED_NO_OP_CALLS_PER_RESOURCE = 0.66
 
 @pytest.fixture(scope="module")
 def harness_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = local.free_port()
-    process: subprocess.Popen = local.spawn(port, tmp_path_factory.mktemp("perf") / "harness.log", harness=True)
-    endpoint = f"http://{local.HOST}:{port}"
-    try:
-        local.wait_until_answering(endpoint, process)
+    with running_emulator(tmp_path_factory.mktemp("perf") / "harness.log", harness=True) as endpoint:
         yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def harness(harness_endpoint: str) -> Iterator[Harness]:
-    h = Harness(harness_endpoint)
-    h.fresh()
-    yield h
-    h.calm()
+    yield from fresh_harness(harness_endpoint)
 
 
 def no_op_diff_calls(harness: Harness, cli: Cli) -> tuple[int, int, str]:

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from platformctl import local
-from tests.e2e.helpers import Harness, client, copy_seed_specs
+from tests.e2e.helpers import Harness, client, copy_seed_specs, fresh_harness
 
 pytestmark = pytest.mark.e2e
 
@@ -71,10 +71,7 @@ def harness_server(harness_servers: list[str]) -> str:
 
 @pytest.fixture
 def harness(harness_server: str) -> Iterator[Harness]:
-    h = Harness(harness_server)
-    h.fresh()
-    yield h
-    h.calm()
+    yield from fresh_harness(harness_server)
 
 
 # ---- the CLI as a subprocess -----------------------------------------------------------------------------
