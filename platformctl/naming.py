@@ -13,6 +13,9 @@ TAG_PLATFORM = "platformctl:platform"
 TAG_ENV = "platformctl:env"
 TAG_LAYER = "platformctl:layer"
 TAG_ID = "platformctl:id"
+# On resources that never change after creation (task definition revisions): a digest of the props they were
+# created with, so a read can compare it instead of describing each one (engine.model.props_fingerprint).
+TAG_FINGERPRINT = "platformctl:fingerprint"
 
 # Dependency order of the layers: each may reference the ones before it, never after.
 LAYERS: tuple[str, ...] = ("platform", "messaging", "services", "api")

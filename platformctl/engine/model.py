@@ -7,6 +7,8 @@ created value at plan or execution time.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +114,16 @@ class LiveResource:
     attrs: dict[str, Any] = field(default_factory=dict)
     # Facts that matter to the plan but are not props (e.g. messages waiting in a queue).
     facts: dict[str, Any] = field(default_factory=dict)
+    # Set when the read took only a fingerprint of the props (`props_fingerprint`, recorded at create time by a
+    # kind whose resources never change after creation); `props` is then empty. The planner compares
+    # fingerprints and asks the kind to `describe` the resource only when they differ, to show what changed.
+    fingerprint: str | None = None
+
+
+def props_fingerprint(props: dict[str, Any]) -> str:
+    """A stable digest of props in a kind's canonical form: equal props, equal fingerprints."""
+    text = json.dumps(props, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def dependencies(
 ) -> dict[tuple[str, str], set[tuple[str, str]]]:
     """For each operation, the operations that must finish first (graphlib's predecessor mapping)."""
     preds: dict[tuple[str, str], set[tuple[str, str]]] = {key: set() for key in ops}
-    step_of_live = {id(op.step.live): op.step.id for op in ops.values() if op.step.live is not None}
+    # By kind and physical id, not identity: a step may hold a fuller copy (described) of what was read.
+    step_of_live = {_key(op.step.live): op.step.id for op in ops.values() if op.step.live is not None}
 
     for key, op in ops.items():
         step = op.step
@@ -69,14 +70,18 @@ def dependencies(
 
     # Deletes wait for everything that, in the live graph, still points at what they delete.
     for dependent, target in live_edges(live, desired):
-        target_step = step_of_live.get(id(target))
-        dependent_step = step_of_live.get(id(dependent))
+        target_step = step_of_live.get(_key(target))
+        dependent_step = step_of_live.get(_key(dependent))
         if target_step is None or dependent_step is None or ("delete", target_step) not in ops:
             continue
         for verb in ("delete", "update"):
             if (verb, dependent_step) in ops:
                 preds[("delete", target_step)].add((verb, dependent_step))
     return preds
+
+
+def _key(live: LiveResource) -> tuple[str, str]:
+    return (live.kind, live.physical_id)
 
 
 # Values that identify one resource and nothing else: ARNs, URLs, EC2-style ids. Names are left out on

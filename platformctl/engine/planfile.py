@@ -21,7 +21,10 @@ FORMAT = "platformctl-plan/1"
 
 def live_fingerprint(live: list[LiveResource]) -> str:
     """A hash of live ids and props; volatile facts (such as queue depth) are left out."""
-    rows = sorted((r.kind, r.id, r.physical_id, json.dumps(r.props, sort_keys=True, default=str)) for r in live)
+    rows = sorted(
+        (r.kind, r.id, r.physical_id, r.fingerprint or "", json.dumps(r.props, sort_keys=True, default=str))
+        for r in live
+    )
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
@@ -72,6 +75,7 @@ def _live_json(r: LiveResource) -> dict[str, Any]:
         "props": r.props,
         "attrs": r.attrs,
         "facts": r.facts,
+        "fingerprint": r.fingerprint,
     }
 
 

@@ -9,7 +9,7 @@ that cannot change in place forces a replacement there too, exactly as it will h
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
@@ -20,12 +20,16 @@ from platformctl.engine.model import (
     Resource,
     Step,
     contains_unknown,
+    props_fingerprint,
     resolve,
     walk_refs,
 )
 from platformctl.errors import PlatformctlError
 from platformctl.naming import LAYERS
 from platformctl.resources.base import ResourceKind
+
+# Reads one live resource in full (ResourceKind.describe, bound to a context by the reconciler).
+Describe = Callable[[LiveResource], LiveResource]
 
 
 @dataclass
@@ -58,8 +62,13 @@ def make_plan(
     live: list[LiveResource],
     kinds: Mapping[str, ResourceKind],
     layers: Iterable[str] = LAYERS,
+    describe: Describe | None = None,
 ) -> Plan:
-    """Decide create / update / replace / delete / noop for every resource in `layers`."""
+    """Decide create / update / replace / delete / noop for every resource in `layers`.
+
+    `describe` reads one live resource in full; it is called only for a resource read as a fingerprint whose
+    fingerprint differs from the desired props', so the plan can show field by field what changed.
+    """
     selected = set(layers)
     desired_by_id = {r.id: r for r in desired}
     live_by_id, duplicates = _index_live(live)
@@ -73,6 +82,8 @@ def make_plan(
         if current is not None and current.kind != resource.kind:
             current = None  # same id, different kind: the old one is deleted below, this one created
         kind = kinds[resource.kind]
+        if current is not None and not _fingerprint_matches(current, resource, kind, outputs):
+            current = _describe(describe, current)
         step = _compare(resource, current, kind, outputs, deleted_first)
         if step.action in ("create", "replace"):
             outputs.pop(logical_id, None)  # dependents see "(known after apply)"
@@ -98,6 +109,22 @@ def make_plan(
     layer_rank = {name: i for i, name in enumerate(LAYERS)}
     kept.sort(key=lambda s: (layer_rank.get(s.layer, len(LAYERS)), s.action == "delete"))
     return Plan(env=env, steps=kept, live=live, graph=desired_by_id)
+
+
+def _fingerprint_matches(current: LiveResource, resource: Resource, kind: ResourceKind, outputs: Any) -> bool:
+    """True unless `current` was read as a fingerprint that differs from the desired props' fingerprint."""
+    if current.fingerprint is None:
+        return True
+    return props_fingerprint(kind.canonical(resolve(resource.props, outputs))) == current.fingerprint
+
+
+def _describe(describe: Describe | None, summary: LiveResource) -> LiveResource:
+    if describe is None:
+        raise PlatformctlError(f"{summary.id}: read as a fingerprint, but the plan cannot describe it (engine bug)")
+    full = describe(summary)
+    if full.fingerprint is not None:
+        raise PlatformctlError(f"{summary.id}: describing it gave a fingerprint again, not its props (engine bug)")
+    return full
 
 
 def mark_data_loss(steps: Iterable[Step], kinds: Mapping[str, ResourceKind]) -> None:
@@ -152,7 +179,8 @@ def _compare(
     if current is None:
         return Step(action="create", **base)
     wanted = resolve(resource.props, outputs)
-    changes = diff_props(current.props, wanted, kind)
+    # A fingerprint still standing here matched the desired props' (make_plan describes the others).
+    changes = [] if current.fingerprint is not None else diff_props(current.props, wanted, kind)
     if not changes:
         return Step(action="noop", live=current, **base)
     forcing = sorted({_top_field(c.path) for c in changes} - kind.updatable)

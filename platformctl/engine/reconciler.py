@@ -69,7 +69,11 @@ class Reconciler:
         """What `apply` would do to make the selected layers match the specs."""
         selected = check_layers(layers)
         desired, live = self.desired_and_live()
-        return make_plan(self.env, desired, live, self.kinds, selected)
+        return make_plan(self.env, desired, live, self.kinds, selected, describe=self.describe)
+
+    def describe(self, live: LiveResource) -> LiveResource:
+        """The full props of a resource read as a fingerprint (only asked for where it differs)."""
+        return self.kinds[live.kind].describe(self.ctx, live)
 
     def destroy_plan(self, layers: Iterable[str] = LAYERS) -> Plan:
         """Delete everything we own in the selected layers, refusing while a later layer still stands."""

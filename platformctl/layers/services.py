@@ -225,7 +225,8 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "comparison": "GreaterThanOrEqualToThreshold",
                 "treat_missing": "notBreaching",
             },
-            depends_on=(svc,),
+            # No depends_on the service: an alarm watches a metric by name, and waiting for the service
+            # would put three more calls on the longest chain of every first apply.
         )
     return out
 

@@ -60,7 +60,7 @@ class Context:
         with self._cache_lock:
             self._cache.clear()
 
-    def map(self, call: Callable[[T], R], items: Iterable[T], workers: int = 8) -> list[R]:
+    def map(self, call: Callable[[T], R], items: Iterable[T], workers: int = 16) -> list[R]:
         """`call` on each item, up to `workers` at once, results in the items' order.
 
         For the per-resource reads AWS offers no batch for (queue attributes, subscription attributes): they
@@ -137,9 +137,19 @@ class ResourceKind:
     create_before_delete: ClassVar[bool] = False
     # Error codes that mean "already gone" on delete.
     not_found_codes: ClassVar[frozenset[str]] = frozenset()
+    # Reads this kind shares with others (each cached for the pass, e.g. the tag index): started before any
+    # kind reads, so they run alongside the kinds' own listings instead of after the first of them.
+    shared_reads: ClassVar[tuple[Callable[[Context], Any], ...]] = ()
 
     def read(self, ctx: Context) -> list[LiveResource]:
         raise NotImplementedError
+
+    def describe(self, ctx: Context, live: LiveResource) -> LiveResource:
+        """One live resource in full, for a kind whose `read` may return fingerprints (see LiveResource).
+
+        Called by the planner only where a fingerprint differs from the desired props'.
+        """
+        raise NotImplementedError(f"{self.kind} reads props, not fingerprints")
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
         """Both sides' props in one canonical form before they are compared (after Refs are resolved).

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
 from platformctl.resources.tag_index import tags_for_arns
 
@@ -61,6 +62,7 @@ def _request(props: dict[str, Any]) -> dict[str, Any]:
 
 
 class MetricAlarm(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "cloudwatch.alarm"
     service: ClassVar[str] = "cloudwatch"
     id_attr: ClassVar[str] = "AlarmArn"

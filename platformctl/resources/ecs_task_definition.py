@@ -10,27 +10,28 @@ task starts; no secret value is ever read, written or shown.
 Reading: ListTaskDefinitions' `familyPrefix` is, despite its name, an exact family name, so a per-family
 listing would cost a call per family. Instead one listing of every ACTIVE revision in the region (100 a
 page) is filtered here by our family prefix (`<platform>-<env>-`): one call in an account that holds only
-a few hundred ACTIVE revisions, a page per hundred in a busy shared one. Each revision under our prefix is
-then described with its tags (in parallel; ECS has no batch describe for task definitions). The describe
-is what `read` needs anyway: live props are the planner's input, so the tag index could not spare it (nor
-can the index say which revisions exist: a deregistered revision keeps its tags and may still be listed). An
-interrupted run can leave several ACTIVE revisions for one logical id: all are returned, and the planner
-keeps one and deletes the others.
+a few hundred ACTIVE revisions, a page per hundred in a busy shared one. An interrupted run can leave
+several ACTIVE revisions for one logical id: all are returned, and the planner keeps one and deletes the
+others.
 
-A content hash stored as a tag at register time would let a read compare hashes instead of describing
-(revisions are immutable, so the hash could not go stale), but `read` does not know the desired props, and
-the planner diffs, shows and replaces on props; the hash would need a planner hook, and a revision read
-without its props could not show what changed. So every revision under our prefix is still described.
+Revisions are immutable, so a revision needs no describe to be compared: at register time it is tagged
+with the fingerprint of the props it was registered with (`platformctl:fingerprint`), and a read returns
+that fingerprint, with the tags from the shared index (no call per revision). The planner compares it with
+the desired props' fingerprint and calls `describe` only where they differ, so a change is still shown
+field by field. A revision without the tag (registered by an older platformctl) is described as before.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import LiveResource, Resource
+from platformctl.engine.model import LiveResource, Resource, props_fingerprint
 from platformctl.errors import AwsCallError, PlatformctlError
+from platformctl.naming import TAG_FINGERPRINT
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
 
 # ECS answers "does not exist" with the generic ClientException; delete confirms with a describe.
@@ -121,6 +122,23 @@ def _attrs(td: dict[str, Any]) -> dict[str, Any]:
     return {"TaskDefinitionArn": td["taskDefinitionArn"], "Family": td["family"], "Revision": td["revision"]}
 
 
+def _attrs_of_arn(arn: str) -> dict[str, Any]:
+    """_attrs from the ARN alone: `.../task-definition/<family>:<revision>`."""
+    family, revision = arn.rsplit("/", 1)[-1].rsplit(":", 1)
+    return {"TaskDefinitionArn": arn, "Family": family, "Revision": int(revision)}
+
+
+def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
+    """A revision's tags asked of ECS (the index did not know it yet); None when it is gone."""
+    try:
+        answer = ctx.client("ecs").list_tags_for_resource(resourceArn=arn)
+    except Exception as exc:
+        if error_code(exc) in (_CLIENT_ERROR, "InvalidParameterException"):
+            return None
+        raise
+    return tag_dict(answer.get("tags"), key="key", value="value")
+
+
 def _family(arn: str) -> str:
     """The family of a revision ARN, `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`."""
     return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
@@ -161,6 +179,8 @@ class TaskDefinition(ResourceKind):
         }
         return {**props, "container": {**container, "environment": environment}}
 
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
+
     def read(self, ctx: Context) -> list[LiveResource]:
         prefix = family_prefix(ctx)
         arns = [
@@ -168,25 +188,56 @@ class TaskDefinition(ResourceKind):
             for arn in _paginate(ctx, "list_task_definitions", "taskDefinitionArns", status="ACTIVE")
             if _family(arn).startswith(prefix)
         ]
+        tags = tag_index.tags_for_arns(ctx, arns, lambda arn: _tags(ctx, arn))
         found: list[LiveResource] = []
-        for answer in ctx.map(lambda arn: _describe(ctx, arn), arns):
-            if answer is None:
-                continue  # deregistered or deleted since it was listed
-            td = answer["taskDefinition"]
-            tags = tag_dict(answer.get("tags"), key="key", value="value")
-            if td.get("status") != "ACTIVE" or ctx.identity(tags) is None:
-                continue  # not ours: its shape is none of our business
-            live = self.live(
+        to_describe: list[str] = []
+        for arn in arns:
+            if arn not in tags or ctx.identity(tags[arn]) is None:
+                continue  # gone since it was listed, or not ours: its shape is none of our business
+            fingerprint = tags[arn].get(TAG_FINGERPRINT)
+            if fingerprint is None:
+                to_describe.append(arn)  # registered without one (by an older platformctl): read it whole
+                continue
+            summary = self.live(
                 ctx,
-                tags,
-                name=f"{td['family']}:{td['revision']}",
-                physical_id=td["taskDefinitionArn"],
-                props=_props(td),
-                attrs=_attrs(td),
+                tags[arn],
+                name=arn.rsplit("/", 1)[-1],
+                physical_id=arn,
+                props={},
+                attrs=_attrs_of_arn(arn),
             )
+            if summary:
+                found.append(replace(summary, fingerprint=fingerprint))
+        for answer in ctx.map(lambda arn: _describe(ctx, arn), to_describe):
+            live = self._whole(ctx, answer)
             if live:
                 found.append(live)
         return found
+
+    def describe(self, ctx: Context, live: LiveResource) -> LiveResource:
+        whole = self._whole(ctx, _describe(ctx, live.physical_id))
+        if whole is None:
+            raise PlatformctlError(
+                f"{live.id}: task definition {live.name} was deregistered while planning; run the command again"
+            )
+        return whole
+
+    def _whole(self, ctx: Context, answer: dict[str, Any] | None) -> LiveResource | None:
+        """A described revision as a LiveResource with its props; None when it is gone, inactive or not ours."""
+        if answer is None:
+            return None  # deregistered or deleted since it was listed
+        td = answer["taskDefinition"]
+        tags = tag_dict(answer.get("tags"), key="key", value="value")
+        if td.get("status") != "ACTIVE":
+            return None
+        return self.live(
+            ctx,
+            tags,
+            name=f"{td['family']}:{td['revision']}",
+            physical_id=td["taskDefinitionArn"],
+            props=_props(td),
+            attrs=_attrs(td),
+        )
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         ecs = ctx.client("ecs")
@@ -206,7 +257,11 @@ class TaskDefinition(ResourceKind):
             executionRoleArn=props["execution_role"],
             taskRoleArn=props["task_role"],
             containerDefinitions=[_container_definition(props["container"])],
-            tags=tag_list(ctx.tags_for(resource), key="key", value="value"),
+            tags=tag_list(
+                {**ctx.tags_for(resource), TAG_FINGERPRINT: props_fingerprint(self.canonical(props))},
+                key="key",
+                value="value",
+            ),
         )["taskDefinition"]
         return _attrs(td)
 

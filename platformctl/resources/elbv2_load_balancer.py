@@ -113,6 +113,7 @@ def _attrs(lb: dict[str, Any]) -> dict[str, Any]:
 
 
 class LoadBalancer(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "elbv2.load_balancer"
     service: ClassVar[str] = "elbv2"
     id_attr: ClassVar[str] = "LoadBalancerArn"

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.elbv2_load_balancer import describe_tags, elbv2_tags
 
@@ -75,6 +76,7 @@ def _attrs(group: dict[str, Any]) -> dict[str, Any]:
 
 
 class TargetGroup(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "elbv2.target_group"
     service: ClassVar[str] = "elbv2"
     id_attr: ClassVar[str] = "TargetGroupArn"

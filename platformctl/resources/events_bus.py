@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, Resource
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
 from platformctl.resources.tag_index import tags_for_arns
 
@@ -69,6 +70,7 @@ def event_tags(ctx: Context, arn: str) -> dict[str, str] | None:
 
 
 class EventBus(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "events.bus"
     service: ClassVar[str] = "events"
     id_attr: ClassVar[str] = "Name"

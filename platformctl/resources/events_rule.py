@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.events_bus import NOT_FOUND, event_tags, our_buses
 from platformctl.resources.tag_index import tags_for_arns
@@ -102,6 +103,7 @@ def _put_request(props: dict[str, Any]) -> dict[str, Any]:
 
 
 class EventRule(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "events.rule"
     service: ClassVar[str] = "events"
     id_attr: ClassVar[str] = "Arn"

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ID
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.kms_key import our_keys
 
@@ -24,6 +25,7 @@ def alias_logical_id(key_logical_id: str) -> str:
 
 
 class KmsAlias(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "kms.alias"
     service: ClassVar[str] = "kms"
     id_attr: ClassVar[str] = "AliasName"

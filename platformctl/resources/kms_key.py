@@ -72,6 +72,7 @@ def _is_key_arn(arn: str) -> bool:
 
 
 class KmsKey(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "kms.key"
     service: ClassVar[str] = "kms"
     id_attr: ClassVar[str] = "KeyId"

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.tag_index import tags_for_arns
 
@@ -32,6 +33,7 @@ def log_group_arn(group: dict[str, Any]) -> str:
 
 
 class LogGroup(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "logs.log_group"
     service: ClassVar[str] = "logs"
     id_attr: ClassVar[str] = "Name"

@@ -4,7 +4,6 @@ The engine reads every registered kind (so it finds what we own even after it le
 kinds up by their `kind` string; it imports no kind module itself.
 """
 
-
 from __future__ import annotations
 
 from platformctl.resources.apigw_api import HttpApi

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ID, TAG_LAYER
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.sns_topic import NOT_FOUND, OwnedTopic, our_topics
 from platformctl.resources.sqs_queue import our_queues
@@ -44,6 +45,7 @@ def _sort_scalars(values: list[Any]) -> list[Any]:
 
 
 class SnsSubscription(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "sns.subscription"
     service: ClassVar[str] = "sns"
     id_attr: ClassVar[str] = "SubscriptionArn"

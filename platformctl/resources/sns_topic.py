@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
 from platformctl.resources.tag_index import tags_for_arns
 
@@ -87,6 +88,7 @@ def _attributes(ctx: Context, arn: str) -> dict[str, str] | None:
 
 
 class SnsTopic(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "sns.topic"
     service: ClassVar[str] = "sns"
     id_attr: ClassVar[str] = "TopicArn"

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.tag_index import tags_for_arns
 
@@ -177,6 +178,7 @@ def _attrs(url: str, arn: str, name: str) -> dict[str, Any]:
 
 
 class SqsQueue(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "sqs.queue"
     service: ClassVar[str] = "sqs"
     id_attr: ClassVar[str] = "QueueUrl"

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ID
+from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.policy import normalize_policy
 from platformctl.resources.sqs_queue import NOT_FOUND_CODES, our_queues
@@ -30,6 +31,7 @@ def policy_logical_id(queue_logical_id: str) -> str:
 
 
 class SqsQueuePolicy(ResourceKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "sqs.queue_policy"
     service: ClassVar[str] = "sqs"
     id_attr: ClassVar[str] = "QueueUrl"

@@ -16,10 +16,10 @@ from urllib.parse import quote
 import pytest
 from botocore.exceptions import ClientError
 
-from platformctl.engine.model import LiveResource, Ref, Resource
+from platformctl.engine.model import LiveResource, Ref, Resource, props_fingerprint
 from platformctl.engine.planner import make_plan
 from platformctl.errors import AwsCallError, PlatformctlError
-from platformctl.naming import ownership_tags
+from platformctl.naming import TAG_FINGERPRINT, ownership_tags
 from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.ecs_task_definition import TaskDefinition
 from platformctl.resources.iam_role import IamRole, our_roles, parse_document
@@ -41,6 +41,9 @@ def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> Live
     assert list(found) == [resource.id]
     live = found[resource.id]
     assert (live.kind, live.layer) == (kind.kind, resource.layer)
+    if live.fingerprint is not None:  # read as a fingerprint: it matches, and describing gives the props
+        assert live.fingerprint == props_fingerprint(kind.canonical(driver.resolved(resource)))
+        live = kind.describe(driver.ctx, live)
     assert kind.canonical(live.props) == kind.canonical(driver.resolved(resource))
     return live
 
@@ -462,7 +465,9 @@ def test_registered_definition_carries_secrets_only_as_references() -> None:
             "retries": 3,
             "startPeriod": 60,
         }
-        assert answer["tags"] == tag_list(ctx.tags_for(resource), key="key", value="value")
+        fingerprint = props_fingerprint(kind.canonical(driver.resolved(resource)))
+        expected = {**ctx.tags_for(resource), TAG_FINGERPRINT: fingerprint}
+        assert answer["tags"] == tag_list(expected, key="key", value="value")
 
 
 def test_environment_scalars_compare_as_the_strings_ecs_keeps() -> None:
@@ -478,8 +483,10 @@ def test_a_health_check_we_did_not_write_reads_back_as_drift() -> None:
     with moto_context() as ctx:
         kind, driver = TaskDefinition(), task_driver(ctx)
         resource = task_resource()
-        driver.create(kind, resource)
+        arn = driver.create(kind, resource)["TaskDefinitionArn"]
         ecs = ctx.client("ecs")
+        # Registered without a fingerprint (as an older platformctl did): the read describes it.
+        ecs.untag_resource(resourceArn=arn, tagKeys=[TAG_FINGERPRINT])
         real_describe = ecs.describe_task_definition
 
         def edited(**kwargs: Any) -> Any:
@@ -509,10 +516,20 @@ def test_a_changed_image_plans_a_create_before_delete_replacement() -> None:
             task_resource(image="registry/orders:2.0.0"),
             *(Resource("test.role", r.id, LAYER, r.id, {}) for r in role_lives),
         ]
-        plan = make_plan(ENV, desired, [*live, *role_lives], kinds, layers=[LAYER])
+        described: list[str] = []
+
+        def describe(summary: LiveResource) -> LiveResource:
+            described.append(summary.id)
+            return kind.describe(ctx, summary)
+
+        assert all(lr.fingerprint is not None for lr in live)  # read without a describe
+        unchanged = make_plan(ENV, [task_resource(), *desired[1:]], [*live, *role_lives], kinds, [LAYER], describe)
+        assert [s.action for s in unchanged.steps if s.kind == kind.kind] == ["noop"] and described == []
+        plan = make_plan(ENV, desired, [*live, *role_lives], kinds, layers=[LAYER], describe=describe)
         (step,) = [s for s in plan.steps if s.kind == kind.kind]
         assert (step.action, step.create_before_delete) == ("replace", True)
-        assert [c.path for c in step.changes] == ["container.image"]
+        assert [c.path for c in step.changes] == ["container.image"]  # described, so shown field by field
+        assert described == [resource.id]
 
 
 class _Stub(ResourceKind):
@@ -542,10 +559,11 @@ def test_task_definition_read_is_one_listing_then_a_describe_per_revision_under_
         for i in range(3):
             raw_task_definition(ctx, f"unrelated-{i}")
         found, calls = read_calls(ctx, kind)
-        assert len(found) == 3
-        # Every ACTIVE revision in one listing; a describe per ACTIVE revision under our prefix (the untagged
-        # one too: only its tags say it is not ours), none for the unrelated families.
-        assert calls == 1 + 4
+        assert len(found) == 3 and all(r.fingerprint for r in found)
+        # Every ACTIVE revision in one listing and the tags of ours in one Tagging API read; no describe (their
+        # fingerprints are compared instead); one tag call for the untagged look-alike under our prefix, which
+        # the index does not know; nothing for the unrelated families.
+        assert calls == 1 + 1 + 1
 
 
 def test_create_refuses_a_family_whose_latest_revision_is_not_ours() -> None:
@@ -601,6 +619,7 @@ def test_revision_deregistered_between_listing_and_describe_is_skipped() -> None
         resource = task_resource("orders")
         driver.create(kind, resource)
         ecs = ctx.client("ecs")
+        ecs.untag_resource(resourceArn=gone, tagKeys=[TAG_FINGERPRINT])  # so that the read describes it
         real_describe = ecs.describe_task_definition
 
         def vanished(**kwargs: Any) -> Any:
