@@ -76,7 +76,8 @@ def make_plan(
     outputs: dict[str, dict[str, Any]] = {lr.id: lr.attrs for lr in live_by_id.values()}
     steps: dict[str, Step] = {}
     deleted_first: set[str] = set()  # replaced by deleting the old one before creating the new
-    for logical_id in _dependency_order(desired_by_id):
+    order = _dependency_order(desired_by_id)
+    for logical_id in order:
         resource = desired_by_id[logical_id]
         current = live_by_id.get(logical_id)
         if current is not None and current.kind != resource.kind:
@@ -94,7 +95,7 @@ def make_plan(
                 deleted_first.add(logical_id)
         steps[logical_id] = step
 
-    ordered = [steps[i] for i in _dependency_order(desired_by_id)]
+    ordered = [steps[i] for i in order]
     for current in sorted(live_by_id.values(), key=lambda r: r.id):
         wanted = desired_by_id.get(current.id)
         if wanted is None or wanted.kind != current.kind:
