@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -217,6 +217,20 @@ class ResourceKind:
         except Exception as exc:
             if error_code(exc) not in self.not_found_codes:
                 raise
+
+
+def unless_gone(codes: Collection[str], call: Callable[[], T]) -> T | None:
+    """`call()`, or None when AWS answers with one of `codes`: the resource is gone.
+
+    Listings lag behind deletes, so something listed a moment ago may be gone when it is asked about; for
+    a read that simply means it is not live.
+    """
+    try:
+        return call()
+    except Exception as exc:
+        if error_code(exc) in codes:
+            return None
+        raise
 
 
 def tag_dict(tags: list[dict[str, str]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:

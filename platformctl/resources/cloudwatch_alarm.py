@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
 from platformctl.resources.tag_index import tags_for_arns
 
 _NOT_FOUND = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
@@ -149,9 +148,6 @@ def _describe(ctx: Context, name: str) -> dict[str, Any] | None:
 
 def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
     """An alarm's tags asked of CloudWatch itself; None when it was deleted since it was listed."""
-    try:
-        return tag_dict(ctx.client("cloudwatch").list_tags_for_resource(ResourceARN=arn).get("Tags"))
-    except Exception as exc:
-        if error_code(exc) in _NOT_FOUND:
-            return None
-        raise
+    return unless_gone(
+        _NOT_FOUND, lambda: tag_dict(ctx.client("cloudwatch").list_tags_for_resource(ResourceARN=arn).get("Tags"))
+    )

@@ -32,7 +32,7 @@ from platformctl.engine.model import LiveResource, Resource, props_fingerprint
 from platformctl.errors import AwsCallError, PlatformctlError
 from platformctl.naming import TAG_FINGERPRINT
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
 
 # ECS answers "does not exist" with the generic ClientException; delete confirms with a describe.
 _CLIENT_ERROR = "ClientException"
@@ -146,12 +146,9 @@ def _family(arn: str) -> str:
 
 def _describe(ctx: Context, arn: str) -> dict[str, Any] | None:
     """A revision with its tags; None when it no longer exists (ECS says so with ClientException)."""
-    try:
-        return ctx.client("ecs").describe_task_definition(taskDefinition=arn, include=["TAGS"])
-    except Exception as exc:
-        if error_code(exc) == _CLIENT_ERROR:
-            return None
-        raise
+    return unless_gone(
+        {_CLIENT_ERROR}, lambda: ctx.client("ecs").describe_task_definition(taskDefinition=arn, include=["TAGS"])
+    )
 
 
 def _paginate(ctx: Context, operation: str, key: str, **kwargs: Any) -> list[str]:

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.base import Context, ResourceKind, unless_gone
 from platformctl.resources.tag_index import tags_for_arns
 
 _NOT_FOUND = "ResourceNotFoundException"
@@ -118,12 +117,7 @@ class LogGroup(ResourceKind):
 
 def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
     """A group's tags asked of CloudWatch Logs (the index did not know it); None when it is gone."""
-    try:
-        return ctx.client("logs").list_tags_for_resource(resourceArn=arn).get("tags", {})
-    except Exception as exc:
-        if error_code(exc) == _NOT_FOUND:
-            return None
-        raise
+    return unless_gone({_NOT_FOUND}, lambda: ctx.client("logs").list_tags_for_resource(resourceArn=arn).get("tags", {}))
 
 
 def _describe(ctx: Context, name: str) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, Resource
 from platformctl.errors import AwsCallError
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
 
 _NOT_FOUND = "NamespaceNotFound"
 # Another request already made a namespace of that name: ours from an earlier try, or a look-alike.
@@ -142,12 +142,10 @@ class CloudMapNamespace(ResourceKind):
 
 def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
     """A namespace's tags, or None when it is gone."""
-    try:
-        return tag_dict(ctx.client("servicediscovery").list_tags_for_resource(ResourceARN=arn).get("Tags"))
-    except Exception as exc:
-        if error_code(exc) in {"ResourceNotFoundException", _NOT_FOUND}:
-            return None
-        raise
+    return unless_gone(
+        {"ResourceNotFoundException", _NOT_FOUND},
+        lambda: tag_dict(ctx.client("servicediscovery").list_tags_for_resource(ResourceARN=arn).get("Tags")),
+    )
 
 
 def _wait_operation(ctx: Context, logical_id: str, operation_id: str, what: str) -> dict[str, Any]:

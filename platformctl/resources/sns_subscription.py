@@ -19,11 +19,10 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ID, TAG_LAYER
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.base import Context, ResourceKind, unless_gone
 from platformctl.resources.sns_topic import NOT_FOUND, OwnedTopic, our_topics
 from platformctl.resources.sqs_queue import our_queues
 
@@ -158,12 +157,9 @@ def _list_subscriptions(ctx: Context) -> list[dict[str, Any]]:
 
 def _attributes(ctx: Context, arn: str) -> dict[str, str] | None:
     """A subscription's attributes; None when it is gone."""
-    try:
-        return ctx.client("sns").get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return None
-        raise
+    return unless_gone(
+        NOT_FOUND, lambda: ctx.client("sns").get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    )
 
 
 def _all_scalars(values: list[Any]) -> bool:

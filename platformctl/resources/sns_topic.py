@@ -16,11 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
 from platformctl.resources.tag_index import tags_for_arns
 
 # get_topic_attributes says NotFound, list_tags_for_resource ResourceNotFound.
@@ -69,22 +68,14 @@ def _fetch_our_topics(ctx: Context) -> list[OwnedTopic]:
 
 def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
     """A topic's tags asked of SNS (the index did not know it); None when it is gone."""
-    try:
-        return tag_dict(ctx.client("sns").list_tags_for_resource(ResourceArn=arn).get("Tags"))
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return None
-        raise
+    return unless_gone(
+        NOT_FOUND, lambda: tag_dict(ctx.client("sns").list_tags_for_resource(ResourceArn=arn).get("Tags"))
+    )
 
 
 def _attributes(ctx: Context, arn: str) -> dict[str, str] | None:
     """A topic's attributes; None when it is gone."""
-    try:
-        return ctx.client("sns").get_topic_attributes(TopicArn=arn).get("Attributes", {})
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return None
-        raise
+    return unless_gone(NOT_FOUND, lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn).get("Attributes", {}))
 
 
 class SnsTopic(ResourceKind):

@@ -25,7 +25,7 @@ from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.base import Context, ResourceKind, unless_gone
 from platformctl.resources.tag_index import tags_for_arns
 
 # The query-protocol code (sent in a header even by the JSON protocol) and the modelled exception name.
@@ -102,22 +102,15 @@ def _fetch_our_queues(ctx: Context) -> list[OwnedQueue]:
 # ListQueues lags behind deletes: a queue it still lists may be gone by the time it is asked about.
 def _queue_tags(ctx: Context, url: str) -> dict[str, str] | None:
     """A queue's tags asked of SQS (the index did not know it); None when it is gone."""
-    try:
-        return ctx.client("sqs").list_queue_tags(QueueUrl=url).get("Tags", {})
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND_CODES:
-            return None
-        raise
+    return unless_gone(NOT_FOUND_CODES, lambda: ctx.client("sqs").list_queue_tags(QueueUrl=url).get("Tags", {}))
 
 
 def _queue_attributes(ctx: Context, url: str) -> dict[str, str] | None:
     """Every attribute of a queue (as strings); None when it is gone."""
-    try:
-        return ctx.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND_CODES:
-            return None
-        raise
+    return unless_gone(
+        NOT_FOUND_CODES,
+        lambda: ctx.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"],
+    )
 
 
 def _redrive(raw: str | None) -> dict[str, Any] | None:
