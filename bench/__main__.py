@@ -89,7 +89,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             document["startup"] = measure.startup_times()
         prepared = {count: scenario.prepare(count, work, _say) for count in options.sizes}
         err.print(f"starting the emulator with {options.latency_ms:g} ms latency")
-        with measure.Emulator(work / "emulator.log", options.latency_ms) as emulator:
+        with measure.running_emulator(work / "emulator.log", options.latency_ms) as emulator:
             err.print("warming the emulator up (seed specs: apply + destroy, unmeasured)")
             document["config"]["warm_up_s"] = round(scenario.warm_up(emulator, work), 1)
             for count in options.sizes:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,64 +100,15 @@ def platformctl(specs: Path, endpoint: str | None, *args: str, ok: Sequence[int]
 # ---- the emulator and its harness -------------------------------------------------------------------------
 
 
-class Emulator:
+# The emulator as the benchmark drives it: its endpoint and the Harness's controls.
+Emulator = local.HarnessControl
+
+
+@contextmanager
+def running_emulator(log: Path, latency_ms: float) -> Iterator[Emulator]:
     """moto behind the Harness on a free 127.0.0.1 port, for the life of a `with` block (Ctrl-C included)."""
-
-    def __init__(self, log: Path, latency_ms: float):
-        self.log = log
-        self.latency_ms = latency_ms
-        self.port = local.free_port()
-        self.endpoint = f"http://{local.HOST}:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Emulator:
-        self.process = local.spawn(self.port, self.log, harness=True, latency_ms=self.latency_ms, fault_rate=0.0)
-        try:
-            local.wait_until_answering(self.endpoint, self.process)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        """Stop the emulator this object started (its own session: nothing else is signalled)."""
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-    def _request(self, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
-        data = json.dumps(body).encode() if body is not None else b""
-        request = urllib.request.Request(f"{self.endpoint}{path}", data=data if method == "POST" else None)
-        request.method = method
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw = response.read()
-        return json.loads(raw) if raw and path.startswith("/_harness/") else None
-
-    def stats(self) -> dict[str, Any]:
-        """Harness counters: total, writes, faults, peak_in_flight, latency (s), calls by 'service:Action'."""
-        return self._request("/_harness/stats", method="GET")
-
-    def reset_counters(self) -> None:
-        self._request("/_harness/reset")
-
-    def set_latency(self, seconds: float) -> None:
-        self._request("/_harness/config", {"latency": seconds})
-
-    def reset_aws(self) -> None:
-        """Empty every moto backend: the next spec size starts from an empty account."""
-        self._request("/moto-api/reset")
+    with local.running(log, harness=True, latency_ms=latency_ms) as endpoint:
+        yield Emulator(endpoint)
 
 
 @dataclass

@@ -135,10 +135,10 @@ def warm_up(emulator: Emulator, work: Path) -> float:
     started = time.perf_counter()
     specs = work / "warm-up-specs"
     shutil.copytree(specgen.SEED_SPECS, specs)
-    emulator.set_latency(0.0)
+    emulator.configure(latency=0.0)
     measure.platformctl(specs, emulator.endpoint, "apply", "--env", ENV, "--auto-approve", "-o", "json")
     measure.platformctl(specs, emulator.endpoint, "destroy", "--env", ENV, "--auto-approve", "-o", "json")
-    emulator.reset_aws()
+    emulator.reset_account()
     return time.perf_counter() - started
 
 
@@ -158,8 +158,8 @@ def run_size(
     emulator: Emulator, count: int, specs: Path, desired: int | None, latency_s: float, say: Progress
 ) -> dict[str, Any]:
     """Every phase for the `count` services in `specs` on an emptied emulator; raises measure.CommandFailed."""
-    emulator.reset_aws()
-    emulator.set_latency(latency_s)
+    emulator.reset_account()
+    emulator.configure(latency=latency_s)
     figures: dict[str, Any] = {"services": count, "desired_resources": desired, "specs_dir": str(specs)}
 
     say(count, "apply from empty")
@@ -173,11 +173,11 @@ def run_size(
     say(count, f"no-op diff: {noop.run.wall:.2f} s, {noop.calls} calls, in sync: {noop.run.code == 0}")
 
     say(count, "planner CPU (latency 0)")
-    emulator.set_latency(0.0)
+    emulator.configure(latency=0.0)
     try:
         figures["planner"] = measure.planner_cpu(specs, ENV, emulator.endpoint)
     finally:
-        emulator.set_latency(latency_s)
+        emulator.configure(latency=latency_s)
     say(
         count,
         f"planner: {figures['planner']['from_empty_cpu_s']:.3f} s from empty, "

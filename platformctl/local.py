@@ -16,8 +16,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from platformctl.errors import PlatformctlError
 
@@ -87,6 +90,65 @@ def spawn(
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+@contextmanager
+def running(log_path: Path, harness: bool = False, latency_ms: float = 0) -> Iterator[str]:
+    """An emulator of its own on a free 127.0.0.1 port (its endpoint), for as long as the block runs.
+
+    For the tests and the benchmark: unlike `start`, nothing is recorded for `--local` to find.
+    """
+    port = free_port()
+    process = spawn(port, log_path, harness=harness, latency_ms=latency_ms)
+    try:
+        endpoint = f"http://{HOST}:{port}"
+        wait_until_answering(endpoint, process)
+        yield endpoint
+    finally:
+        _end(process)
+
+
+def _end(process: subprocess.Popen) -> None:
+    """Stop an emulator this process spawned (its own session: nothing else is signalled)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class HarnessControl:
+    """The control endpoints of an emulator started with the Harness (see platformctl.emulator.Harness)."""
+
+    endpoint: str
+
+    def configure(self, **config: Any) -> dict[str, Any]:
+        """Any of latency (seconds), fault_rate, kill_pid, kill_after_writes; the whole configuration back."""
+        return self._request("/_harness/config", config)
+
+    def stats(self) -> dict[str, Any]:
+        """total, writes, faults, peak_in_flight, latency, fault_rate, and calls by "service:Action"."""
+        return self._request("/_harness/stats", method="GET")
+
+    def reset_counters(self) -> None:
+        self._request("/_harness/reset", {})
+
+    def reset_account(self) -> None:
+        """Empty every moto backend: an account as on the first day."""
+        self._request("/moto-api/reset", {})
+
+    def _request(self, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
+        data = json.dumps(body).encode() if method == "POST" else None
+        request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method=method)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw = response.read()
+        return json.loads(raw) if raw and path.startswith("/_harness/") else None
 
 
 def wait_until_answering(endpoint: str, process: subprocess.Popen | None = None, timeout: float = 30.0) -> None:

@@ -25,9 +25,9 @@ install()
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto server on a free 127.0.0.1 port for the whole run; the endpoint URL."""
-    from tests.e2e.helpers import running_emulator
+    from platformctl import local
 
-    with running_emulator(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+    with local.running(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
         yield endpoint
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,29 +122,8 @@ def _ours(tags: dict[str, str], platform: str, env: str) -> bool:
     return tags.get("platformctl:platform") == platform and tags.get("platformctl:env") == env
 
 
-@dataclass
-class Harness:
-    endpoint: str
-
-    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body or {}).encode()
-        request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-        return json.loads(raw) if path.startswith("/_harness/") else None
-
-    def configure(self, **config: Any) -> dict[str, Any]:
-        return self._post("/_harness/config", config)
-
-    def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.endpoint}/_harness/stats", timeout=30) as response:
-            return json.loads(response.read())
-
-    def reset_counters(self) -> None:
-        self._post("/_harness/reset")
-
-    def reset_account(self) -> None:
-        self._post("/moto-api/reset")
+class Harness(local.HarnessControl):
+    """The emulator's Harness as tests use it: calm between tests, fresh before a first apply."""
 
     def calm(self) -> None:
         """No latency, no faults, no armed kill."""
@@ -157,20 +134,6 @@ class Harness:
         self.calm()
         self.reset_account()
         self.reset_counters()
-
-
-@contextmanager
-def running_emulator(log: Path, harness: bool = False) -> Iterator[str]:
-    """The local emulator (behind the Harness if asked) on a free 127.0.0.1 port, for as long as the block runs."""
-    port = local.free_port()
-    process = local.spawn(port, log, harness=harness)
-    endpoint = f"http://{local.HOST}:{port}"
-    try:
-        local.wait_until_answering(endpoint, process)
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def fresh_harness(endpoint: str) -> Iterator[Harness]:

@@ -10,11 +10,9 @@ a SpecSet or a SpecError, and that whatever it accepts also builds a desired gra
 from __future__ import annotations
 
 import copy
-import json
 import shutil
 import tempfile
 import traceback
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from platformctl.errors import SpecError
 from platformctl.layers import BuildContext, desired_resources
 from platformctl.specs import SpecSet, load_specs
 from platformctl.specs.yaml_source import MAX_BYTES
+from tests.e2e.helpers import Harness
 
 pytestmark = pytest.mark.e2e
 
@@ -129,36 +128,15 @@ def test_corpus_is_big_enough_and_every_case_is_run() -> None:
 # ---- the emulator behind the Harness -----------------------------------------------------------------------
 
 
-class Harness:
-    def __init__(self, endpoint: str):
-        self.endpoint = endpoint
-
-    def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        data = json.dumps(body or {}).encode()
-        request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-
-    def reset(self) -> None:
-        stats = self._post("/_harness/reset")
-        assert stats["total"] == 0, stats
-
-    def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.endpoint}/_harness/stats", timeout=30) as response:
-            return json.loads(response.read())
-
-
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    port = local.free_port()
-    process = local.spawn(port, tmp_path_factory.mktemp("harness") / "emulator.log", harness=True)
-    endpoint = f"http://{local.HOST}:{port}"
-    try:
-        local.wait_until_answering(endpoint, process)
+    with local.running(tmp_path_factory.mktemp("harness") / "emulator.log", harness=True) as endpoint:
         yield Harness(endpoint)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+
+
+def reset_counters(harness: Harness) -> None:
+    harness.reset_counters()
+    assert harness.stats()["total"] == 0
 
 
 @pytest.fixture(autouse=True)
@@ -182,7 +160,7 @@ def test_harness_counts_aws_calls(harness: Harness, tmp_path: Path, capsys: pyte
     """The zero-calls check below means something: a valid diff on the same emulator is counted."""
     specs = tmp_path / "specs"
     shutil.copytree(SEED, specs)
-    harness.reset()
+    reset_counters(harness)
     code, out, err = _run(specs, harness.endpoint, ["validate"], capsys)
     assert code == 0, out + err
     assert harness.stats()["total"] == 0  # validate never calls AWS, valid or not
@@ -203,7 +181,7 @@ def test_bad_specs_fail_every_command_with_location_and_no_aws_call(
     where = f"{specs / expect.file}:{expect.line}" if expect.line is not None else str(specs / expect.file)
     # SpecIssue's rendering: `<file>:<line>: <field>: <message>`; no field part for file-level problems.
     start = f"{where}: {expect.field}: " if expect.field else f"{where}: "
-    harness.reset()
+    reset_counters(harness)
     for args in COMMANDS:
         code, out, err = _run(specs, harness.endpoint, args, capsys)
         shown = f"`platformctl {' '.join(args)}`:\n--- stdout\n{out}--- stderr\n{err}"

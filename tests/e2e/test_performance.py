@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bench import specgen
-from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs, fresh_harness, running_emulator
+from platformctl import local
+from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs, fresh_harness
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +29,7 @@ SEED_NO_OP_CALLS_PER_RESOURCE = 0.63
 
 @pytest.fixture(scope="module")
 def harness_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_emulator(tmp_path_factory.mktemp("perf") / "harness.log", harness=True) as endpoint:
+    with local.running(tmp_path_factory.mktemp("perf") / "harness.log", harness=True) as endpoint:
         yield endpoint
 
 

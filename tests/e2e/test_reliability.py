@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,21 +48,8 @@ LANES = 2  # the crash points run on two emulators at once: each point is ~10 s 
 def harness_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
     """This module's own moto servers behind the Harness, each on a free 127.0.0.1 port."""
     logs = tmp_path_factory.mktemp("harness")
-    processes: list[subprocess.Popen] = []
-    endpoints: list[str] = []
-    try:
-        for lane in range(LANES):
-            port = local.free_port()
-            processes.append(local.spawn(port, logs / f"harness{lane}.log", harness=True))
-            endpoints.append(f"http://{local.HOST}:{port}")
-        for endpoint, process in zip(endpoints, processes, strict=True):
-            local.wait_until_answering(endpoint, process)
-        yield endpoints
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
+    with ExitStack() as stack:
+        yield [stack.enter_context(local.running(logs / f"harness{lane}.log", harness=True)) for lane in range(LANES)]
 
 
 @pytest.fixture(scope="module")
