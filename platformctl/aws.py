@@ -59,8 +59,6 @@ class CallCounter:
         self.calls: Counter[tuple[str, str]] = Counter()
         self.by_step: Counter[Any] = Counter()
         self.throttled = 0
-        self._in_flight = 0
-        self.peak_in_flight = 0
 
     def record(self, service: str, operation: str) -> None:
         step = getattr(self._local, "step", None)
@@ -82,17 +80,6 @@ class CallCounter:
             yield
         finally:
             self._local.step = previous
-
-    @contextmanager
-    def in_flight(self) -> Iterator[None]:
-        with self._lock:
-            self._in_flight += 1
-            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._in_flight -= 1
 
     @property
     def total(self) -> int:
@@ -137,7 +124,6 @@ class Aws:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, max_in_flight))
-        self.max_in_flight = max(1, max_in_flight)
 
     def client(self, service: str) -> Any:
         with self._lock:
@@ -154,7 +140,7 @@ class Aws:
         """Every operation of a client (paginators included) goes through `_make_api_call`: hold a slot there."""
 
         def bounded(operation_name: str, params: dict[str, Any]) -> Any:
-            with self._slots, self.counter.in_flight():
+            with self._slots:
                 return make_api_call(operation_name, params)
 
         return bounded

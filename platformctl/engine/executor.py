@@ -230,14 +230,12 @@ class _AdaptiveLimit:
 
 def _chain_lengths(preds: Mapping[tuple[str, str], set[tuple[str, str]]]) -> dict[tuple[str, str], int]:
     """For each operation, how many operations the longest chain starting at it holds (itself included)."""
-    after: dict[tuple[str, str], list[tuple[str, str]]] = {key: [] for key in preds}
+    after: dict[tuple[str, str], set[tuple[str, str]]] = {key: set() for key in preds}
     for key, before in preds.items():
         for pred in before:
-            after.setdefault(pred, []).append(key)
-    length: dict[tuple[str, str], int] = {}
-    for key in reversed(list(TopologicalSorter(preds).static_order())):
-        length[key] = 1 + max((length[k] for k in after.get(key, ())), default=0)
-    return length
+            after[pred].add(key)
+    # A chain starting at an operation is a chain ending at it once every edge is turned around.
+    return {key: length for key, (length, _) in _heaviest_chains(dict.fromkeys(after, 1), after).items()}
 
 
 def critical_path(
@@ -248,11 +246,19 @@ def critical_path(
     With weights in AWS calls, weight × latency is the least time the plan could take on any number of
     threads, since the calls of one chain must happen one after the other.
     """
+    return max(_heaviest_chains(weights, preds).values(), default=(0, []), key=lambda chain: chain[0])
+
+
+def _heaviest_chains(
+    weights: Mapping[tuple[str, str], int], preds: Mapping[tuple[str, str], set[tuple[str, str]]]
+) -> dict[tuple[str, str], tuple[int, list[tuple[str, str]]]]:
+    """For each weighted operation, the heaviest chain of weighted operations ending at it."""
+    graph = {key: [p for p in preds.get(key, ()) if p in weights] for key in weights}
     best: dict[tuple[str, str], tuple[int, list[tuple[str, str]]]] = {}
-    for key in TopologicalSorter({k: [p for p in preds.get(k, ()) if p in weights] for k in weights}).static_order():
-        before = max((best[p] for p in preds.get(key, ()) if p in best), default=(0, []), key=lambda b: b[0])
+    for key in TopologicalSorter(graph).static_order():
+        before = max((best[p] for p in graph[key]), default=(0, []), key=lambda chain: chain[0])
         best[key] = (before[0] + weights[key], [*before[1], key])
-    return max(best.values(), default=(0, []), key=lambda b: b[0])
+    return best
 
 
 @contextmanager

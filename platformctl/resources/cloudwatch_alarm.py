@@ -87,8 +87,6 @@ class MetricAlarm(ResourceKind):
             AlarmNamePrefix=f"{ctx.platform}-{ctx.env}-", AlarmTypes=["MetricAlarm"]
         )
         alarms = [alarm for page in pages for alarm in page.get("MetricAlarms", [])]
-        if not alarms:
-            return []
         tags = tags_for_arns(ctx, (alarm["AlarmArn"] for alarm in alarms), lambda arn: _tags(ctx, arn))
         found: list[LiveResource] = []
         for alarm in alarms:

@@ -61,12 +61,7 @@ def elbv2_tags(ctx: Context, arns: list[str]) -> dict[str, dict[str, str]]:
 
     Existence is the caller's listing; an ARN missing from the result vanished before its tags were asked.
     """
-    if not arns:
-        return {}
-    index = tag_index.indexed_tags(ctx)
-    tags = {arn: index[arn] for arn in arns if arn in index}
-    tags.update(describe_tags(ctx, [arn for arn in arns if arn not in index]))
-    return tags
+    return tag_index.tags_for_arns_batched(ctx, arns, lambda unknown: describe_tags(ctx, unknown))
 
 
 def describe_tags(ctx: Context, arns: list[str]) -> dict[str, dict[str, str]]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, Resource
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
 from platformctl.resources.tag_index import tags_for_arns
 
 NOT_FOUND = frozenset({"ResourceNotFoundException"})
@@ -48,8 +47,6 @@ def _fetch_our_buses(ctx: Context) -> list[OwnedBus]:
         if not page.get("NextToken"):
             break
         request["NextToken"] = page["NextToken"]
-    if not buses:
-        return []
     tags = tags_for_arns(ctx, (bus["Arn"] for bus in buses), lambda arn: event_tags(ctx, arn))
     owned: list[OwnedBus] = []
     for bus in buses:
@@ -60,13 +57,10 @@ def _fetch_our_buses(ctx: Context) -> list[OwnedBus]:
 
 
 def event_tags(ctx: Context, arn: str) -> dict[str, str] | None:
-    """A bus's or rule's tags asked of EventBridge itself; None when it is gone."""
-    try:
-        return tag_dict(ctx.client("events").list_tags_for_resource(ResourceARN=arn).get("Tags"))
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND:
-            return None  # deleted between the listing and the tag call
-        raise
+    """A bus's or rule's tags asked of EventBridge itself; None when it is gone (deleted since it was listed)."""
+    return unless_gone(
+        NOT_FOUND, lambda: tag_dict(ctx.client("events").list_tags_for_resource(ResourceARN=arn).get("Tags"))
+    )
 
 
 class EventBus(ResourceKind):

@@ -54,8 +54,6 @@ def _fetch_our_rules(ctx: Context) -> list[OwnedRule]:
         except Exception as exc:
             if error_code(exc) not in NOT_FOUND:
                 raise  # else the bus went away since it was listed
-    if not listed:
-        return []
     tags = tags_for_arns(ctx, (rule["Arn"] for _, rule in listed), lambda arn: event_tags(ctx, arn))
     owned: list[OwnedRule] = []
     for bus_name, rule in listed:

@@ -49,8 +49,6 @@ class LogGroup(ResourceKind):
         groups: list[dict[str, Any]] = []
         for page in logs.get_paginator("describe_log_groups").paginate(**query):
             groups.extend(g for g in page.get("logGroups", []) if any(m in g["logGroupName"] for m in markers))
-        if not groups:
-            return []
         tags = tags_for_arns(ctx, (log_group_arn(group) for group in groups), lambda arn: _tags(ctx, arn))
         found: list[LiveResource] = []
         for group in groups:

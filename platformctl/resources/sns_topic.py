@@ -53,8 +53,6 @@ def _fetch_our_topics(ctx: Context) -> list[OwnedTopic]:
     arns: list[str] = []
     for page in sns.get_paginator("list_topics").paginate():
         arns.extend(t["TopicArn"] for t in page.get("Topics", []) if topic_name(t["TopicArn"]).startswith(prefix))
-    if not arns:
-        return []
     tags = tags_for_arns(ctx, arns, lambda arn: _tags(ctx, arn))
     # Attributes are only worth a call for topics that are ours.
     ours = [(arn, identity) for arn in arns if (identity := ctx.identity(tags.get(arn, {}))) is not None]

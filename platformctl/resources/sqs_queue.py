@@ -73,8 +73,6 @@ def _fetch_our_queues(ctx: Context) -> list[OwnedQueue]:
     )
     for page in pages:
         urls.extend(page.get("QueueUrls", []))
-    if not urls:
-        return []
     arns = {url: queue_arn(ctx, url) for url in urls}
     url_of = {arn: url for url, arn in arns.items()}
     tags = tags_for_arns(ctx, arns.values(), lambda arn: _queue_tags(ctx, url_of[arn]))

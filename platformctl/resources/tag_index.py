@@ -37,6 +37,8 @@ _TAGS_PER_PAGE = 500
 
 # Asks a resource's own service for its tags: None when the resource is gone.
 TagFetcher = Callable[[str], dict[str, str] | None]
+# The same for many at once (services with a batch tag read): ARNs that are gone are left out.
+TagBatchFetcher = Callable[[list[str]], dict[str, dict[str, str]]]
 
 
 def indexed_tags(ctx: Context) -> dict[str, dict[str, str]]:
@@ -66,13 +68,22 @@ def tags_for_arns(ctx: Context, arns: Iterable[str], fetch_one: TagFetcher) -> d
 
     ARNs whose resource vanished before its tags could be asked are left out: they are gone.
     """
+
+    def fetch_each(unknown: list[str]) -> dict[str, dict[str, str]]:
+        fetched = zip(unknown, ctx.map(fetch_one, unknown), strict=True)
+        return {arn: tags for arn, tags in fetched if tags is not None}
+
+    return tags_for_arns_batched(ctx, arns, fetch_each)
+
+
+def tags_for_arns_batched(ctx: Context, arns: Iterable[str], fetch_many: TagBatchFetcher) -> dict[str, dict[str, str]]:
+    """`tags_for_arns` for a service that reads many resources' tags in one call (ELBv2's describe_tags)."""
     wanted = list(dict.fromkeys(arns))
     if not wanted:
         return {}  # nothing listed: no reason to read the index
     index = indexed_tags(ctx)
     tags = {arn: index[arn] for arn in wanted if arn in index}
     unknown = [arn for arn in wanted if arn not in index]
-    for arn, fetched in zip(unknown, ctx.map(fetch_one, unknown), strict=True):
-        if fetched is not None:
-            tags[arn] = fetched
+    if unknown:
+        tags.update(fetch_many(unknown))
     return tags

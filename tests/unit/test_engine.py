@@ -14,6 +14,7 @@ import pytest
 from platformctl.aws import CallCounter
 from platformctl.engine import planfile
 from platformctl.engine.executor import execute
+from platformctl.engine.live import read_live
 from platformctl.engine.model import UNKNOWN, Ref, Resource
 from platformctl.engine.planner import make_plan
 from platformctl.errors import PlatformctlError
@@ -264,6 +265,35 @@ def test_the_critical_path_is_the_longest_chain_of_dependent_calls(kinds, ctx, c
     assert report.critical_path_calls == 3
     assert report.critical_path == ["create fake.network net", "create fake.group grp", "create fake.member m1"]
     assert report.api_calls == 4 and report.writes == 4
+
+
+def test_when_steps_must_wait_the_longest_chain_goes_first(kinds, ctx, cloud) -> None:
+    # One step at a time; "a-net" sorts first, but net has the chain net → grp → m1 behind it.
+    loner = Resource("fake.network", "a-net", "platform", "a-net", {"cidr": "10.9.0.0/16", "label": "x", "zones": []})
+    _, report = apply([loner, *graph()], kinds, ctx, parallelism=1)
+    assert report.ok
+    assert cloud.log[0] == ("create", "net")
+
+
+def test_shared_reads_start_before_the_kinds_read(cloud, ctx) -> None:
+    started: list[str] = []
+
+    def shared(_: Context) -> None:
+        started.append("shared")
+        time.sleep(0.05)
+
+    class Reader(Network):
+        shared_reads: ClassVar = (shared,)
+
+        def read(self, ctx: Context) -> list:
+            started.append(self.kind)
+            return super().read(ctx)
+
+    class OtherReader(Reader):
+        kind = "fake.other"
+
+    read_live({k.kind: k for k in (Reader(cloud), OtherReader(cloud))}, ctx)
+    assert started[0] == "shared" and started.count("shared") == 1
 
 
 def test_throttling_narrows_the_concurrency_then_it_recovers(kinds, ctx, cloud) -> None:
