@@ -50,6 +50,14 @@ def test_usage_errors_exit_1_not_2(cli: Cli) -> None:
     assert cli("diff").code == 1
 
 
+def test_a_parallelism_out_of_range_is_a_clear_error_that_writes_nothing(cli: Cli, endpoint: str) -> None:
+    for value in ("0", "65", "many"):
+        result = cli("apply", "--env", "dev", "--auto-approve", "--parallelism", value)
+        assert result.code == 1 and "--parallelism" in result.err, result.err
+    assert our_live_arns(endpoint, "microservices", "dev") == []
+    assert client(endpoint, "ssm").describe_parameters()["Parameters"] == []  # not even the lock
+
+
 def test_non_interactive_apply_without_auto_approve_refuses_and_writes_nothing(cli: Cli, endpoint: str) -> None:
     result = cli("apply", "--env", "dev")
     assert result.code == 1
