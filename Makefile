@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5055
+# The region the demo's resources are in: the specs' own (the `aws` hint below must ask that region).
+REGION ?= $(or $(shell sed -n 's/^region:[[:space:]]*"\{0,1\}\([a-z0-9-]*\).*/\1/p' specs/platform.yaml 2>/dev/null),us-east-1)
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint clean stop-demo bench
@@ -18,18 +20,21 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/platformctl local start --port $(PORT)
 	$(BIN)/platformctl validate
+	@# The secrets the example services name must exist before a plan (it looks them up): create them in the emulator.
+	$(BIN)/python -c 'import boto3; sm = boto3.client("secretsmanager", endpoint_url="http://127.0.0.1:$(PORT)", region_name="$(REGION)", aws_access_key_id="testing", aws_secret_access_key="testing"); [sm.create_secret(Name=n, SecretString="demo value") for n in ("microservices/payment/provider-api-key", "microservices/user/jwt-signing-key") if not any(s["Name"] == n for s in sm.list_secrets()["SecretList"])]'
 	time $(BIN)/platformctl --local apply --env dev --auto-approve
 	$(BIN)/platformctl --local diff --env dev
 	@echo
-	@echo "The emulator is still running. Explore it:"
+	@echo "The emulator is still running. Explore it (from this folder; or run \`. $(BIN)/activate\` first and type \`platformctl\`):"
 	@echo "  $(BIN)/platformctl --local status --env dev"
-	@echo "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url http://127.0.0.1:$(PORT) ec2 describe-vpcs"
+	@echo "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url http://127.0.0.1:$(PORT) --region $(REGION) ec2 describe-vpcs"
 	@echo "  $(BIN)/platformctl --local destroy --env dev --auto-approve"
 	@echo "Stop it with: $(BIN)/platformctl local stop"
 
 ## test: the whole suite (unit tests on in-process moto, end-to-end tests on a moto server it starts itself)
 test: $(STAMP)
 	$(BIN)/ruff check platformctl tests
+	$(BIN)/mypy platformctl
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 ## bench: time apply / diff / destroy / planner / start-up for 3, 10 and 50 services on the emulator (50 ms per call)

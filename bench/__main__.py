@@ -60,6 +60,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="results JSON path; the Markdown table goes next to it with .md (default: bench/results.json)",
     )
     parser.add_argument("--skip-startup", action="store_true", help="do not time --help and validate")
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="instead: apply the seed under the realistic profile and compare its wall time with the longest "
+        "chain of AWS's waits (bench/timeline.py); writes timeline.json and timeline.md",
+    )
     return parser.parse_args(argv)
 
 
@@ -126,6 +132,14 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
+    if options.timeline:
+        from bench import timeline
+
+        work = measure.scratch_dir()
+        try:
+            return timeline.main(work, options.out, options.latency_ms, out, err)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     document = run(options)
     report.print_tables(out, document)
     options.out.parent.mkdir(parents=True, exist_ok=True)

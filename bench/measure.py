@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from platformctl import local
+from tests.seed import SEED_SPECS
 
 REPO = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT_S = 1800  # a 50-service apply takes about a minute; a hang must still end the run
@@ -195,7 +196,7 @@ def best_wall(args: Sequence[str], runs: int = 5) -> float:
 
 def startup_times(runs: int = 5) -> dict[str, Any]:
     """Best-of-`runs` wall time of `--help` and `validate` (seed specs), by module and by console script."""
-    seed = str(REPO / "specs")
+    seed = str(SEED_SPECS)
     commands: dict[str, list[str]] = {"python -m platformctl": [sys.executable, "-m", "platformctl"]}
     script = Path(sys.executable).parent / "platformctl"
     if script.is_file() and os.access(script, os.X_OK):

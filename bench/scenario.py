@@ -15,6 +15,7 @@ from typing import Any
 
 from bench import measure, specgen
 from bench.measure import Emulator, Measured
+from tests.seed import store_seed_secrets
 
 ENV = "dev"
 PARALLELISM = 16  # apply's and destroy's default --parallelism: what the benchmark runs with
@@ -136,6 +137,7 @@ def warm_up(emulator: Emulator, work: Path) -> float:
     specs = work / "warm-up-specs"
     shutil.copytree(specgen.SEED_SPECS, specs)
     emulator.configure(latency=0.0)
+    store_seed_secrets(emulator.endpoint)  # a plan looks up the secrets the seed names
     measure.platformctl(specs, emulator.endpoint, "apply", "--env", ENV, "--auto-approve", "-o", "json")
     measure.platformctl(specs, emulator.endpoint, "destroy", "--env", ENV, "--auto-approve", "-o", "json")
     emulator.reset_account()

@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-SEED_SPECS = Path(__file__).resolve().parents[1] / "specs"
+from tests.seed import SEED_SPECS
 
 # The one in-place change the benchmark makes: the dev autoscaling maximum of one service, which is one
 # RegisterScalableTarget call on the live target (no replacement, nothing else moves). Not a queue setting:

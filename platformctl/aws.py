@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from platformctl.partitions import partition_of_arn
+
 # Calls that only read. Everything else counts as a write, which is what tests assert is zero for bad input.
-_READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup")
+_READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup", "Filter")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,38 @@ THROTTLE_CODES = frozenset(
         "PriorRequestNotComplete",
     }
 )
+
+
+# Error codes with which AWS refuses the caller rather than the request: a missing IAM permission, or credentials
+# that are wrong or expired. Retrying changes none of them, so every retry and wait path (botocore's own retries,
+# `Context.retry_on`, the kinds' retry-by-message helpers) fails at once on them, and the failed step names
+# the action that was refused (`denied_action`). botocore's standard and adaptive modes retry only throttles,
+# 5xx and transient codes, none of these. `aws_access` explains the same codes on the run's first call.
+DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "AuthFailure",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId",
+    }
+)
+
+
+def denied(exc: BaseException) -> bool:
+    """Whether AWS refused the caller (see DENIED_CODES): retrying will not help."""
+    return error_code(exc) in DENIED_CODES
+
+
+def denied_action(exc: BaseException) -> str | None:
+    """The IAM action of the call that failed with `exc` (`ecs:CreateService`), when an Aws client made it."""
+    return getattr(exc, "platformctl_action", None)
 
 
 class CallCounter:
@@ -111,10 +146,14 @@ class Aws:
         session_kwargs: dict[str, Any] = {"region_name": target.region}
         if target.profile:
             session_kwargs["profile_name"] = target.profile
-        if target.endpoint_url and not _has_credentials():
+        if target.endpoint_url and not target.profile and not _has_credentials():
             # The local emulator accepts any credentials; real AWS never takes this branch.
             session_kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
-        self._session = boto3.Session(**session_kwargs)
+        try:
+            self._session = boto3.Session(**session_kwargs)
+        except Exception as exc:  # a --profile that does not exist
+            _raise_access_error(exc, target.endpoint_url)
+            raise
         self._config = Config(
             retries={"mode": "adaptive", "max_attempts": 10},
             max_pool_connections=max(10, max_in_flight),
@@ -124,24 +163,80 @@ class Aws:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, max_in_flight))
+        self._account_id: str | None = None
+        self._partition: str | None = None
+        self._account_lock = threading.Lock()
+
+    def account_id(self) -> str:
+        """The account the credentials act in (STS GetCallerIdentity), asked once per run and then remembered.
+
+        Asked first, before any lock or read, with a short timeout and few retries (`_first_call_config`): missing
+        credentials or an endpoint that does not answer then fail in seconds with one message that says what
+        to do (`aws_access.explain`), instead of every resource kind failing alike after a minute of retries.
+        """
+        with self._account_lock:
+            if self._account_id is None:
+                sts = self._counted(
+                    self._session.client("sts", config=_first_call_config(), endpoint_url=self.target.endpoint_url)
+                )
+                identity = self._first_call(sts)
+                # The same answer's ARN names the partition (aws, aws-cn, aws-us-gov...): no second call.
+                self._account_id, self._partition = identity["Account"], partition_of_arn(identity["Arn"])
+            return self._account_id
+
+    def partition(self) -> str:
+        """The partition of the credentials' account (`aws`, `aws-cn`, `aws-us-gov`...), from the same STS call."""
+        self.account_id()
+        assert self._partition is not None
+        return self._partition
+
+    def _first_call(self, sts: Any) -> dict[str, Any]:
+        """GetCallerIdentity, retried here (not by botocore) so that only what may pass on is retried: a 5xx or a
+        throttle three times, quickly; a refused connection once; missing or rejected credentials never."""
+        from platformctl.aws_access import retry_delay
+
+        failures = 0
+        while True:
+            try:
+                return sts.get_caller_identity()
+            except Exception as exc:
+                failures += 1
+                delay = retry_delay(exc, failures)
+                if delay is None:
+                    _raise_access_error(exc, self.target.endpoint_url)
+                    raise
+                time.sleep(delay)
 
     def client(self, service: str) -> Any:
         with self._lock:
             client = self._clients.get(service)
             if client is None:
                 client = self._session.client(service, config=self._config, endpoint_url=self.target.endpoint_url)
-                client.meta.events.register("before-call", self._count)
-                client.meta.events.register("needs-retry", self._note_throttle)
-                client._make_api_call = self._bounded(client._make_api_call)
-                self._clients[service] = client
-            return client
+                self._clients[service] = self._counted(client)
+            return self._clients[service]
 
-    def _bounded(self, make_api_call: Any) -> Any:
-        """Every operation of a client (paginators included) goes through `_make_api_call`: hold a slot there."""
+    def _counted(self, client: Any) -> Any:
+        """`client` counted, throttles noted, and its calls inside the in-flight bound."""
+        client.meta.events.register("before-call", self._count)
+        client.meta.events.register("needs-retry", self._note_throttle)
+        client._make_api_call = self._bounded(client._make_api_call, client.meta.service_model)
+        return client
+
+    def _bounded(self, make_api_call: Any, service_model: Any) -> Any:
+        """Every operation of a client (paginators included) goes through `_make_api_call`: hold a slot there.
+
+        A failure is marked with the IAM action of the call (`denied_action`), so a refused permission can be
+        named where the error is reported, far from the client that made the call.
+        """
 
         def bounded(operation_name: str, params: dict[str, Any]) -> Any:
-            with self._slots:
-                return make_api_call(operation_name, params)
+            try:
+                with self._slots:
+                    return make_api_call(operation_name, params)
+            except Exception as exc:
+                if not hasattr(exc, "platformctl_action"):
+                    exc.platformctl_action = _iam_action(service_model, operation_name)  # type: ignore[attr-defined]
+                raise
 
         return bounded
 
@@ -153,6 +248,33 @@ class Aws:
         parsed = response[1] if response else None
         if isinstance(parsed, dict) and parsed.get("Error", {}).get("Code") in THROTTLE_CODES:
             self.counter.record_throttle()
+
+
+# The run's first call: a few seconds to say that credentials or the endpoint are wrong, not a minute. Its
+# retries are Aws._first_call's own.
+def _first_call_config() -> Any:
+    from botocore.config import Config
+
+    return Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=15)
+
+
+def _raise_access_error(exc: BaseException, endpoint_url: str | None) -> None:
+    """Raise the one-line, actionable error if `exc` means AWS cannot be used at all; else return."""
+    from platformctl.aws_access import explain
+
+    explained = explain(exc, endpoint_url)
+    if explained is not None:
+        raise explained from None
+
+
+def _iam_action(service_model: Any, operation_name: str) -> str:
+    from platformctl.iam_actions import iam_action
+
+    try:
+        method = service_model.operation_model(operation_name).http.get("method")
+    except Exception:  # an operation the model does not know: name it as it was called
+        method = None
+    return iam_action(service_model.service_name, operation_name, method)
 
 
 def _has_credentials() -> bool:

@@ -3,8 +3,10 @@
 moto 5.2.5 implements almost everything platformctl calls. One SQS behaviour is mended (a queue's policy
 survives other attribute changes, as on AWS). The gaps are API Gateway v2 operations
 (UpdateStage, GetAuthorizers, UpdateDomainName, UpdateApiMapping, DeleteAccessLogSettings); without them
-the emulator could create an HTTP API but never read its authorizers or change its stage. They are added
-here on moto's own backend objects, so requests still go through botocore's validation and moto's routing.
+the emulator could create an HTTP API but never read its authorizers or change its stage. CloudWatch Logs
+lacks AssociateKmsKey / DisassociateKmsKey, and a deleted NAT gateway kept its Elastic IP (AWS releases it).
+They are added here on moto's own backend objects, so requests still go through botocore's validation and
+moto's routing.
 `python -m platformctl.emulator -H 127.0.0.1 -p PORT` takes moto.server's arguments.
 """
 
@@ -74,7 +76,115 @@ def install() -> None:
     route = "{0}/v2/apis/(?P<api_id>[^/]+)/stages/(?P<stage_name>[^/]+)/accesslogsettings$"
     urls.url_paths.setdefault(route, ApiGatewayV2Response.dispatch)
     _keep_queue_policy_on_other_attribute_changes()
+    _nat_gateways_let_go_of_their_address_when_deleted()
+    _log_groups_change_their_kms_key()
+    _topics_report_their_tracing_mode()
+    _ecs_deployments_complete_at_once()
     _installed = True
+
+
+def _nat_gateways_let_go_of_their_address_when_deleted() -> None:
+    """A deleted NAT gateway releases its Elastic IP and network interface, as on AWS.
+
+    moto 5.2.5 kept the address associated with the deleted gateway's interface, so any NAT replacement
+    (`network.nat: per-az → single → per-az`, a NAT whose subnet is replaced) failed with
+    `Resource.AlreadyAssociated` when the new gateway took the same address. The gateway's interface also
+    looks as AWS shows it: requester-managed, of type `nat_gateway`, which is how deletes tell it will go.
+    """
+    from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
+
+    build = NatGateway.__init__
+
+    def aws_like_interface(self: Any, *args: Any, **kwargs: Any) -> None:
+        build(self, *args, **kwargs)
+        self._eni.requester_managed = True
+        self._eni.interface_type = "nat_gateway"
+        self._eni.description = f"Interface for NAT Gateway {self.id}"
+
+    delete = NatGatewayBackend.delete_nat_gateway
+
+    def release_on_delete(self: Any, nat_gateway_id: str) -> Any:
+        gateway = delete(self, nat_gateway_id)
+        interface = gateway._eni
+        for address in list(self.addresses):
+            if address.eni is interface:
+                self.disassociate_address(address=address.public_ip)
+        self.enis.pop(interface.id, None)
+        return gateway
+
+    NatGateway.__init__ = aws_like_interface
+    NatGatewayBackend.delete_nat_gateway = release_on_delete
+
+
+def _ecs_deployments_complete_at_once() -> None:
+    """A service's deployment is COMPLETED, its tasks all running, as soon as it is created or updated.
+
+    moto leaves every deployment IN_PROGRESS with no task running, forever: `apply` waits for rollouts (as
+    on AWS), so it would wait out its timeout. Like every other answer of this emulator, the rollout is
+    instant; the realistic profile (emulator_realistic) makes it take time, or fail, instead.
+    """
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    from platformctl import emulator_realistic
+
+    def completing(method: Any) -> Any:
+        def completed(self: Any, *args: Any, **kwargs: Any) -> Any:
+            service = method(self, *args, **kwargs)
+            if not emulator_realistic.PROFILE.enabled:
+                for deployment in service.deployments:
+                    if deployment.get("status") == "PRIMARY":
+                        deployment.update(
+                            desiredCount=service.desired_count, runningCount=service.desired_count, pendingCount=0,
+                            rolloutState="COMPLETED", rolloutStateReason=f"ECS deployment {deployment['id']} done.",
+                        )  # fmt: skip
+                service.running_count, service.pending_count = service.desired_count, 0
+            return service
+
+        return completed
+
+    for name in ("create_service", "update_service"):
+        setattr(EC2ContainerServiceBackend, name, completing(getattr(EC2ContainerServiceBackend, name)))
+
+
+def _log_groups_change_their_kms_key() -> None:
+    """logs.AssociateKmsKey / DisassociateKmsKey, which moto 5.2.5 lacks (HTTP 500).
+
+    Without them `encryption.kms: true → false` (or back) could not be applied on the emulator.
+    """
+    from moto.logs.responses import LogsResponse
+
+    def associate_kms_key(self: Any) -> str:
+        group = self.logs_backend._find_log_group(log_group_name=self._get_param("logGroupName"))
+        group.kms_key_id = self._get_param("kmsKeyId")
+        return ""
+
+    def disassociate_kms_key(self: Any) -> str:
+        group = self.logs_backend._find_log_group(log_group_name=self._get_param("logGroupName"))
+        group.kms_key_id = None
+        return ""
+
+    for name, method in {"associate_kms_key": associate_kms_key, "disassociate_kms_key": disassociate_kms_key}.items():
+        if not hasattr(LogsResponse, name):
+            setattr(LogsResponse, name, method)
+
+
+def _topics_report_their_tracing_mode() -> None:
+    """sns.GetTopicAttributes returns TracingConfig, which moto 5.2.5 stores but never reports.
+
+    Without it a topic made with `messaging.topicTracing: Active` would read back as PassThrough, and every
+    diff would ask to turn Active tracing on again.
+    """
+    from moto.sns.responses import SNSResponse
+
+    get_attributes = SNSResponse.get_topic_attributes
+
+    def with_tracing(self: Any) -> Any:
+        answer = get_attributes(self)
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        answer.result["Attributes"]["TracingConfig"] = getattr(topic, "tracing_config", None) or "PassThrough"
+        return answer
+
+    SNSResponse.get_topic_attributes = with_tracing
 
 
 def _keep_queue_policy_on_other_attribute_changes() -> None:
@@ -96,7 +206,7 @@ def _keep_queue_policy_on_other_attribute_changes() -> None:
     Queue._set_attributes = keep_policy
 
 
-_READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup")
+_READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Lookup", "Filter")
 
 
 class Harness:
@@ -108,6 +218,10 @@ class Harness:
     - counts calls by (service, action), writes, and the peak number of calls in flight.
     - `kill_pid` / `kill_after_writes`: SIGKILL a process once that many writes have been answered, to
       crash a run at a chosen point.
+    - `deny`: operations answered 403 as AWS answers a missing IAM permission, before they reach moto: a list
+      of `Action` or `service:Action` (the service as requests are signed: `ecs`, `elasticloadbalancing`),
+      answered with the protocol's usual code (`denial_code`), or a mapping of them to the code to answer
+      with (`{"ec2:ReleaseAddress": "AuthFailure"}`).
     Control: GET /_harness/stats, POST /_harness/config (JSON with any of the fields above), POST
     /_harness/reset (counters).
     """
@@ -122,11 +236,13 @@ class Harness:
         self.fault_rate = fault_rate
         self.kill_pid: int | None = None
         self.kill_after_writes: int | None = None
+        self.deny: list[str] | dict[str, str | None] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.writes = 0
         self.faults = 0
+        self.denied = 0
         self.in_flight = 0
         self.peak_in_flight = 0
 
@@ -141,8 +257,10 @@ class Harness:
         service, action, write = _describe_call(environ)
         with self._lock:
             fault = self.fault_rate > 0 and self._random.random() < self.fault_rate
+            refusal = self._refusal(service, action)
             self.calls[f"{service}:{action}"] += 1
             self.faults += fault
+            self.denied += refusal is not None
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
@@ -152,6 +270,8 @@ class Harness:
                 # An empty body reads as a bare 503 under every AWS protocol; botocore retries it.
                 start_response("503 Service Unavailable", [("Content-Length", "0")])
                 return [b""]
+            if refusal is not None:
+                return _answer_denied(environ, start_response, service, action, refusal)
             body = b"".join(self.app(environ, _capture(start_response)))
             if write:
                 self._count_write()
@@ -159,6 +279,15 @@ class Harness:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    def _refusal(self, service: str, action: str) -> str | None:
+        """The error code to refuse `service:action` with, when `deny` names it; else None. Under the lock."""
+        deny = self.deny
+        for key in (f"{service}:{action}", action):
+            if key in deny:
+                code = deny.get(key) if isinstance(deny, dict) else None
+                return code or denial_code(service)
+        return None
 
     def _count_write(self) -> None:
         import os
@@ -183,25 +312,102 @@ class Harness:
             size = int(environ.get("CONTENT_LENGTH") or 0)
             config = json.loads(environ["wsgi.input"].read(size) or b"{}")
             with self._lock:
-                for key in ("latency", "fault_rate", "kill_pid", "kill_after_writes"):
+                for key in ("latency", "fault_rate", "kill_pid", "kill_after_writes", "deny"):
                     if key in config:
                         setattr(self, key, config[key])
+            if "realistic" in config:  # {"enabled", "scale", "durations"}: see platformctl.emulator_realistic
+                from platformctl import emulator_realistic
+
+                emulator_realistic.configure(**config["realistic"])
         elif path == "/_harness/reset" and environ["REQUEST_METHOD"] == "POST":
             with self._lock:
                 self.calls.clear()
-                self.writes = self.faults = self.peak_in_flight = 0
+                self.writes = self.faults = self.denied = self.peak_in_flight = 0
         with self._lock:
             stats = {
                 "calls": dict(self.calls),
                 "total": sum(self.calls.values()),
                 "writes": self.writes,
                 "faults": self.faults,
+                "denied": self.denied,
+                "deny": self.deny,
                 "peak_in_flight": self.peak_in_flight,
                 "latency": self.latency,
                 "fault_rate": self.fault_rate,
+                "realistic": _realistic_settings(),
             }
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps(stats).encode()]
+
+
+def _realistic_settings() -> dict[str, Any]:
+    from platformctl import emulator_realistic
+
+    return emulator_realistic.PROFILE.as_dict()
+
+
+def denial_code(service: str) -> str:
+    """The code AWS refuses a call the caller has no permission for with, by the service's protocol: EC2 says
+    UnauthorizedOperation, the other query services AccessDenied, the JSON and REST ones AccessDeniedException."""
+    if service == "ec2":
+        return "UnauthorizedOperation"
+    if service in _QUERY_SERVICES:
+        return "AccessDenied"
+    return "AccessDeniedException"
+
+
+# Services platformctl calls over the query protocol (XML errors), by the name requests are signed with.
+_QUERY_SERVICES = frozenset({"ec2", "elasticloadbalancing", "iam", "sts", "sns", "autoscaling", "cloudformation"})
+
+
+def _answer_denied(environ: dict[str, Any], start_response: Any, service: str, action: str, code: str) -> Any:
+    """A 403 as AWS sends it for a missing permission, in the protocol the request came in: botocore parses
+    the code and message from it exactly as from AWS, and does not retry it."""
+    message = (
+        f"User: arn:aws:iam::123456789012:user/platformctl-test is not authorized to perform: {service}:{action} "
+        f"because no identity-based policy allows the {service}:{action} action"
+    )
+    body: str | bytes
+    if service in _QUERY_SERVICES:
+        from xml.sax.saxutils import escape
+
+        if service == "ec2":
+            body = (
+                f"<Response><Errors><Error><Code>{code}</Code><Message>{escape(message)}</Message></Error></Errors>"
+                "<RequestID>denied-by-harness</RequestID></Response>"
+            )
+        else:
+            body = (
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
+                "</Error><RequestId>denied-by-harness</RequestId></ErrorResponse>"
+            )
+        headers = [("Content-Type", "text/xml")]
+    elif environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":  # CloudWatch, Cloud Map, the Tagging API
+        body = _cbor_text_map({"__type": code, "message": message})
+        headers = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
+    else:
+        body = json.dumps({"__type": code, "message": message, "Message": message})
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+    raw = body if isinstance(body, bytes) else body.encode()
+    start_response("403 Forbidden", [*headers, ("Content-Length", str(len(raw)))])
+    return [raw]
+
+
+def _cbor_text_map(fields: dict[str, str]) -> bytes:
+    """A CBOR map of text to text (RFC 8949), enough for an error body; no CBOR library needed."""
+
+    def head(major: int, length: int) -> bytes:
+        if length < 24:
+            return bytes([major << 5 | length])
+        if length < 256:
+            return bytes([major << 5 | 24, length])
+        return bytes([major << 5 | 25]) + length.to_bytes(2, "big")
+
+    def text(value: str) -> bytes:
+        raw = value.encode()
+        return head(3, len(raw)) + raw
+
+    return head(5, len(fields)) + b"".join(text(k) + text(v) for k, v in fields.items())
 
 
 def _capture(start_response: Any) -> Any:
@@ -247,7 +453,8 @@ def serve(host: str, port: int, latency: float = 0.0, fault_rate: float = 0.0) -
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`-H HOST -p PORT` as moto.server; `--harness` (with `--latency-ms`, `--fault-rate`) adds the Harness."""
+    """`-H HOST -p PORT` as moto.server; `--harness` (with `--latency-ms`, `--fault-rate`, `--realistic`,
+    `--realistic-scale`) adds the Harness."""
     import argparse
 
     install()
@@ -263,7 +470,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-p", "--port", type=int, default=5055)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--realistic", action="store_true", help="AWS's delays and refusals, scaled down")
+    parser.add_argument("--realistic-scale", type=float, default=None, help="their share of AWS's figures")
     options = parser.parse_args(args)
+    if options.realistic:
+        from platformctl import emulator_realistic
+
+        emulator_realistic.configure(enabled=True, scale=options.realistic_scale)
     serve(options.host, options.port, options.latency_ms / 1000, options.fault_rate)
 
 

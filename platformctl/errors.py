@@ -41,6 +41,16 @@ class SpecError(PlatformctlError):
         return "\n".join([head, *(f"  {issue}" for issue in self.issues)])
 
 
+class UnknownEnvironment(SpecError):
+    """Valid specs asked for an environment they do not declare: the caller's choice is wrong, not the specs
+    (the CLI reports it as a usage error on --env). Still a SpecError with its one issue, for other callers."""
+
+    def __init__(self, issue: SpecIssue, env: str, declared: list[str], suggestion: str = ""):
+        super().__init__([issue])
+        self.env, self.declared = env, declared
+        self.usage = f"unknown environment '{env}'; declared: {', '.join(declared)}{suggestion}"
+
+
 class AwsCallError(PlatformctlError):
     """An AWS call failed in a way retrying will not fix; names the resource and the AWS error code."""
 

@@ -1,8 +1,9 @@
 """The local AWS emulator: moto's server, run in the background on 127.0.0.1.
 
 It is what a newcomer runs the demo on and what end-to-end tests talk to over real HTTP. Its pid and port
-live in a small file under ~/.platformctl (or $PLATFORMCTL_HOME) so `--local` can find it; that file is
-about the emulator process only, never about infrastructure state.
+live in a small file in `.platformctl/` of the current directory (or $PLATFORMCTL_HOME) so `--local` can find
+it; that file is about the emulator process only, never about infrastructure state. Per directory, not per
+user: two clones of the project each start, use and stop their own emulator, and never the other's.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ HOST = "127.0.0.1"
 
 
 def home() -> Path:
-    return Path(os.environ.get("PLATFORMCTL_HOME", Path.home() / ".platformctl"))
+    """The emulator's folder: $PLATFORMCTL_HOME, else `.platformctl/` here (git-ignored), one per checkout."""
+    configured = os.environ.get("PLATFORMCTL_HOME")
+    return Path(configured) if configured else Path.cwd() / ".platformctl"
 
 
 def _state_file() -> Path:
@@ -65,9 +68,20 @@ def answers(endpoint: str, timeout: float = 1.0) -> bool:
 
 
 def spawn(
-    port: int, log_path: Path, harness: bool = False, latency_ms: float = 0, fault_rate: float = 0
+    port: int,
+    log_path: Path,
+    harness: bool = False,
+    latency_ms: float = 0,
+    fault_rate: float = 0,
+    realistic: bool = False,
+    realistic_scale: float | None = None,
 ) -> subprocess.Popen:
-    """Start the emulator (moto's server, completed) on 127.0.0.1:`port`; the caller decides how long it lives."""
+    """Start the emulator (moto's server, completed) on 127.0.0.1:`port`; the caller decides how long it lives.
+
+    `realistic` turns on AWS's delays and refusals (platformctl.emulator_realistic), scaled by `realistic_scale`
+    (its default when None); it runs behind the Harness, whose /_harness/config tunes it.
+    """
+    harness = harness or realistic
     try:
         import moto.server  # noqa: F401
     except ImportError:
@@ -84,6 +98,8 @@ def spawn(
             "-p",
             str(port),
             *(["--harness", "--latency-ms", str(latency_ms), "--fault-rate", str(fault_rate)] if harness else []),
+            *(["--realistic"] if realistic else []),
+            *(["--realistic-scale", str(realistic_scale)] if realistic and realistic_scale is not None else []),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -93,13 +109,21 @@ def spawn(
 
 
 @contextmanager
-def running(log_path: Path, harness: bool = False, latency_ms: float = 0) -> Iterator[str]:
+def running(
+    log_path: Path,
+    harness: bool = False,
+    latency_ms: float = 0,
+    realistic: bool = False,
+    realistic_scale: float | None = None,
+) -> Iterator[str]:
     """An emulator of its own on a free 127.0.0.1 port (its endpoint), for as long as the block runs.
 
     For the tests and the benchmark: unlike `start`, nothing is recorded for `--local` to find.
     """
     port = free_port()
-    process = spawn(port, log_path, harness=harness, latency_ms=latency_ms)
+    process = spawn(
+        port, log_path, harness=harness, latency_ms=latency_ms, realistic=realistic, realistic_scale=realistic_scale
+    )
     try:
         endpoint = f"http://{HOST}:{port}"
         wait_until_answering(endpoint, process)
@@ -129,7 +153,8 @@ class HarnessControl:
     endpoint: str
 
     def configure(self, **config: Any) -> dict[str, Any]:
-        """Any of latency (seconds), fault_rate, kill_pid, kill_after_writes; the whole configuration back."""
+        """Any of latency (seconds), fault_rate, kill_pid, kill_after_writes, deny (operations answered 403, see
+        emulator.Harness); the whole configuration back."""
         return self._request("/_harness/config", config)
 
     def stats(self) -> dict[str, Any]:
@@ -172,19 +197,46 @@ def current() -> Emulator | None:
     return emulator if _alive(emulator.pid) and answers(emulator.endpoint) else None
 
 
-def start(port: int = DEFAULT_PORT) -> tuple[Emulator, bool]:
-    """(emulator, started_now); reuses one that is already running."""
+def start(
+    port: int | None = None, realistic: bool = False, realistic_scale: float | None = None
+) -> tuple[Emulator, bool]:
+    """(emulator, started_now). Reuses this folder's running emulator unless another `port` is asked for.
+
+    A different port is refused rather than silently ignored: `--local` talks to one emulator per folder,
+    and the user asking for port N must not go on believing it is there. `realistic` (see spawn) on a
+    running emulator turns the profile on there, if it was started with one; else it is refused the same way.
+    """
     running = current()
     if running is not None:
+        if port is not None and port != running.port:
+            raise PlatformctlError(
+                f"the local emulator is already running on port {running.port} (pid {running.pid}), not {port}: "
+                f"stop it with `platformctl local stop`, then start it again with --port {port}"
+            )
+        if realistic:
+            _make_realistic(running, realistic_scale)
         return running, False
+    port = DEFAULT_PORT if port is None else port
     if _port_taken(port):
-        raise PlatformctlError(f"port {port} on {HOST} is in use; choose another with --port")
+        raise PlatformctlError(f"port {port} on {HOST} is in use{_user_of(port)}; choose another with --port")
     log_path = home() / "local-emulator.log"
-    process = spawn(port, log_path)
+    process = spawn(port, log_path, realistic=realistic, realistic_scale=realistic_scale)
     emulator = Emulator(pid=process.pid, port=port, log=str(log_path))
     wait_until_answering(emulator.endpoint, process)
     _state_file().write_text(json.dumps(emulator.__dict__))
     return emulator, True
+
+
+def _make_realistic(emulator: Emulator, scale: float | None) -> None:
+    """Turn the realistic profile on in a running emulator that has the Harness; refuse one without it."""
+    settings: dict[str, Any] = {"enabled": True, **({"scale": scale} if scale is not None else {})}
+    try:
+        HarnessControl(emulator.endpoint).configure(realistic=settings)
+    except (OSError, ValueError):
+        raise PlatformctlError(
+            f"the local emulator is already running on port {emulator.port} without the realistic profile: stop it "
+            "with `platformctl local stop`, then start it again with --realistic"
+        ) from None
 
 
 def stop() -> Emulator | None:
@@ -206,8 +258,26 @@ def stop() -> Emulator | None:
 def endpoint_or_error() -> str:
     running = current()
     if running is None:
-        raise PlatformctlError("the local emulator is not running: start it with `platformctl local start`")
+        raise PlatformctlError(
+            f"the local emulator is not running for this folder ({home()}): start it with `platformctl local "
+            "start`, or run platformctl from the folder you started it in"
+        )
     return running.endpoint
+
+
+def _user_of(port: int) -> str:
+    """Who may hold `port`: an emulator an older platformctl recorded in ~/.platformctl, named, or a guess.
+
+    Releases before the per-folder `.platformctl/` kept one file for every checkout there; an emulator they
+    started is invisible to `local stop` now, so the port error must say what holds the port.
+    """
+    try:
+        legacy = Emulator(**json.loads((Path.home() / ".platformctl" / "local-emulator.json").read_text()))
+    except (OSError, ValueError, TypeError, RuntimeError):  # RuntimeError: no home directory
+        return " (by another program, or the emulator of another folder)"
+    if legacy.port != port or not _alive(legacy.pid):
+        return " (by another program, or the emulator of another folder)"
+    return f" by the local emulator an earlier platformctl started (pid {legacy.pid}; stop it with `kill {legacy.pid}`)"
 
 
 def _alive(pid: int) -> bool:

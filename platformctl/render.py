@@ -1,4 +1,4 @@
-"""How plans, reports and status look: text for people (rich), JSON for pipelines.
+"""How plans and reports look: text for people (rich), JSON for pipelines (status: platformctl.status).
 
 Symbols follow the contract: `+` create, `~` update, `-/+` replace, `-` delete.
 """
@@ -10,12 +10,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from platformctl.engine.executor import Report
-from platformctl.engine.model import UNKNOWN, Change, LiveResource, Step
+from platformctl.engine.model import UNKNOWN, Change, Step
 from platformctl.engine.planner import Plan
 from platformctl.naming import LAYERS
+from platformctl.props_view import props_lines
 
 SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 COLOUR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
@@ -55,11 +55,55 @@ def print_plan(console: Console, plan: Plan, *, title: str | None = None) -> Non
             if step.data_loss:
                 line += f"  [bold red]⚠ data loss: {escape(step.data_loss)}[/bold red]"
             console.print(line, highlight=False)
-            for change in step.changes:
-                old, new = escape(_show(change.old)), escape(_show(change.new))
-                console.print(f"        {escape(change.path)}: {old} → {new}", highlight=False)
+            for text in change_lines(step.changes):
+                console.print(f"        {escape(text)}", highlight=False)
+            if step.props is not None and step.action in ("create", "replace"):
+                if step.action == "replace":
+                    console.print("        [dim]the new one:[/dim]", highlight=False)
+                for text in props_lines(step.props):
+                    console.print(f"        [dim]{escape(text)}[/dim]", highlight=False)
     console.print()
     console.print(summary_line(plan), highlight=False)
+    for other in plan.other_platforms:
+        console.print(f"[yellow]{escape(other.note())}[/yellow]", highlight=False)
+
+
+def change_lines(changes: list[Change]) -> list[str]:
+    """`path: old → new` per change; the items of a keyed list summarised on one line per list first
+    (`body.widgets: +3 widgets (search: …)`), then what changed inside the items that changed."""
+    lines: list[str] = []
+    keyed: dict[str, list[Change]] = {}
+    for change in changes:
+        if change.item_of:
+            keyed.setdefault(change.item_of, []).append(change)
+    for item_of, group in keyed.items():
+        lines.append(f"{item_of}: {_items_summary(item_of, group)}")
+    for change in changes:
+        whole_item = change.path == f"{change.item_of}[{change.item}]" or not change.item
+        if not (change.item_of and whole_item):
+            lines.append(f"{change.path}: {_show(change.old)} → {_show(change.new)}")
+    return lines
+
+
+def _items_summary(item_of: str, group: list[Change]) -> str:
+    """`+2 widgets (a, b), ~1 widget (c), -1 widget (d), widgets reordered`."""
+    noun = group[0].noun
+    added = [c.item for c in group if c.path == f"{item_of}[{c.item}]" and c.old is None]
+    removed = [c.item for c in group if c.path == f"{item_of}[{c.item}]" and c.new is None]
+    changed = list(dict.fromkeys(c.item for c in group if c.item and c.item not in added + removed))
+    parts = [
+        f"{sign}{len(items)} {noun}{'s' if len(items) != 1 else ''} ({_names(items)})"
+        for sign, items in (("+", added), ("~", changed), ("-", removed))
+        if items
+    ]
+    if any(not c.item for c in group):
+        parts.append(f"{noun}s reordered")
+    return ", ".join(parts)
+
+
+def _names(items: list[str], shown: int = 4) -> str:
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f", … and {more} more" if more > 0 else "")
 
 
 def plan_json(plan: Plan, calls: int | None = None) -> str:
@@ -89,30 +133,6 @@ def print_report(console: Console, report: Report, command: str = "apply") -> No
         f"{command.capitalize()} {state}: {len(done)} done, {len(failed)} failed, {len(skipped)} skipped.",
         highlight=False,
     )
-
-
-def status_table(live: list[LiveResource]) -> Table:
-    table = Table(show_header=True, header_style="bold", box=None)
-    for column in ("layer", "kind", "id", "name", "physical id"):
-        table.add_column(column)
-    rank = {name: i for i, name in enumerate(LAYERS)}
-    for r in sorted(live, key=lambda r: (rank.get(r.layer, 99), r.kind, r.id)):
-        table.add_row(r.layer, r.kind, r.id, r.name, r.physical_id)
-    return table
-
-
-def services_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(show_header=True, header_style="bold", box=None)
-    for column in ("service", "status", "desired", "running", "pending", "queue"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            *(
-                str(row.get(c) if row.get(c) is not None else "-")
-                for c in ("service", "status", "desired", "running", "pending", "queue")
-            )
-        )
-    return table
 
 
 def _show(value: Any) -> str:

@@ -18,6 +18,7 @@ os.environ.pop("PLATFORMCTL_ENDPOINT_URL", None)
 
 # In-process moto gets the calls it lacks before any test builds its URL map (the emulator does the same).
 from platformctl.emulator import install  # noqa: E402
+from tests.seed import store_seed_secrets  # noqa: E402
 
 install()
 
@@ -33,7 +34,9 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def endpoint(moto_server: str) -> str:
-    """The moto server, emptied before the test so each test starts from an empty account."""
+    """The moto server, emptied before the test so each test starts from an empty account (holding only the
+    secrets the seed references)."""
     request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     urllib.request.urlopen(request, timeout=30).close()
+    store_seed_secrets(moto_server)  # as a user's account holds them before the first apply
     return moto_server

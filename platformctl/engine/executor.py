@@ -1,6 +1,6 @@
 """Run a plan's operations on a bounded thread pool, each as soon as what it needs is done.
 
-A failed operation stops only what depends on it; independent branches go on. Ctrl-C stops scheduling,
+A failed operation stops only what depends on it; independent branches go on. Ctrl-C (or SIGTERM) stops scheduling,
 lets the calls already in flight finish, and reports what was done. Re-running apply converges because
 the next plan starts again from live AWS.
 """
@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
-from platformctl.aws import error_code
+from platformctl.aws import denied, denied_action, error_code
 from platformctl.engine.model import LiveResource, contains_unknown, resolve
 from platformctl.engine.ordering import Operation, dependencies, operations
-from platformctl.engine.planner import Plan
+from platformctl.engine.planner import TAGS, Plan
 from platformctl.errors import PlatformctlError
+from platformctl.resources import tagging
 from platformctl.resources.base import Context, ResourceKind
 
 
@@ -53,6 +54,8 @@ class OpResult:
 class Report:
     results: list[OpResult] = field(default_factory=list)
     interrupted: bool = False
+    # The signal that interrupted it: SIGINT (Ctrl-C) or SIGTERM; 0 when it was not interrupted.
+    signal: int = 0
     peak_in_flight: int = 0
     # The lowest concurrency the executor narrowed to, and the throttled answers that made it narrow.
     lowest_parallelism: int = 0
@@ -90,8 +93,10 @@ class Report:
         }
 
 
-# Progress callback: (event, operation, result-or-None); event is "start" or "finish".
-Listener = Callable[[str, Operation, OpResult | None], None]
+# Progress callback: (event, operation, detail). "start": detail None; "finish": its OpResult; "wait": what
+# the operation now waits for (`waiting for ...`, reported by the kind through `Context.waiting`), or None
+# once it no longer waits.
+Listener = Callable[[str, Operation, OpResult | str | None], None]
 
 
 def execute(
@@ -102,7 +107,7 @@ def execute(
     listener: Listener | None = None,
 ) -> Report:
     ops = operations(plan.pending)
-    preds = dependencies(ops, plan.live, plan.graph)
+    preds = dependencies(ops, plan.live, plan.graph, kinds)
     outputs: dict[str, dict[str, Any]] = {lr.id: dict(lr.attrs) for lr in plan.live}
     outputs_lock = threading.Lock()
     notify = listener or (lambda *_: None)
@@ -129,7 +134,7 @@ def execute(
         started = time.monotonic()
         notify("start", op, None)
         try:
-            with counter.attributing(op.key):
+            with counter.attributing(op.key), ctx.waits_reported_to(lambda what: notify("wait", op, what)):
                 _perform(op, kinds[op.step.kind], ctx, outputs, outputs_lock)
             result = OpResult(op, "done", time.monotonic() - started)
         except Exception as exc:  # reported per operation; dependents are skipped
@@ -138,7 +143,7 @@ def execute(
                 "failed",
                 time.monotonic() - started,
                 error_code=error_code(exc) or type(exc).__name__,
-                error=_message(exc),
+                error=_refusal(op, exc) if denied(exc) else _message(exc),
             )
         notify("finish", op, result)
         return result
@@ -187,6 +192,7 @@ def execute(
             why = "interrupted" if report.interrupted else "a dependency failed"
             detail = f"{why} ({', '.join(blocked_by)})" if blocked_by else why
             report.results.append(OpResult(op, "skipped", error=detail))
+    report.signal = interrupted.signum if report.interrupted else 0
     report.seconds = time.monotonic() - began
     report.lowest_parallelism, report.throttled = limit.lowest, limit.throttled
     report.api_calls, report.writes = counter.total - calls_before, counter.writes - writes_before
@@ -261,22 +267,38 @@ def _heaviest_chains(
     return best
 
 
+class _StopRequest(threading.Event):
+    """Set by the first Ctrl-C (SIGINT) or SIGTERM; remembers which one, for the exit code (128 + its number)."""
+
+    signum: int = 0
+
+    def stop(self, signum: int, _frame: Any = None) -> None:
+        if not self.is_set():
+            self.signum = signum
+        self.set()
+
+
+# SIGTERM is how `timeout`, a cancelled CI job and `docker stop` ask a run to end: it is treated as Ctrl-C.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextmanager
-def _ctrl_c_stops_scheduling() -> Iterator[threading.Event]:
-    """While operations run, Ctrl-C sets a flag instead of raising wherever the main thread happens to be.
+def _ctrl_c_stops_scheduling() -> Iterator[_StopRequest]:
+    """While operations run, Ctrl-C or SIGTERM sets a flag instead of raising wherever the main thread is.
 
     The loop then starts nothing new, lets the calls in flight finish, and reports what was done: an
     exception in the middle of bookkeeping could lose track of a resource that was just created.
     """
-    interrupted = threading.Event()
+    interrupted = _StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield interrupted
         return
-    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    previous = {signum: signal.signal(signum, interrupted.stop) for signum in STOP_SIGNALS}
     try:
         yield interrupted
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _perform(
@@ -300,9 +322,27 @@ def _perform(
         attrs = kind.create(ctx, step.desired, props)
     else:
         live: LiveResource = step.live  # type: ignore[assignment]
-        attrs = {**live.attrs, **(kind.update(ctx, step.desired, live, props, step.changes) or {})}
+        # User tags go through the kind's tagging calls; the kind's own update sees only its props.
+        field_changes = [c for c in step.changes if _top(c.path) != TAGS]
+        if len(field_changes) < len(step.changes):
+            tagging.retag(ctx, kind, live, kind.desired_tags(step.desired))
+        updated = kind.update(ctx, step.desired, live, props, field_changes) if field_changes else None
+        attrs = {**live.attrs, **(updated or {})}
     with lock:
         outputs[step.id] = attrs
+
+
+def _top(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def _refusal(op: Operation, exc: BaseException) -> str:
+    """`ecs:CreateService on svc.order (microservices-dev-order): <AWS's message>`: which permission the caller
+    lacks, on what, in one line (`platformctl iam-policy` prints the policy that grants them all)."""
+    step = op.step
+    action = denied_action(exc) or "the call"
+    named = f" ({step.name})" if step.name and step.name != step.id else ""
+    return f"{action} on {step.id}{named}: {_message(exc)}"
 
 
 def _message(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from platformctl.aws import Aws, error_code
+from platformctl.commandline import command_line
 from platformctl.errors import PlatformctlError
 from platformctl.naming import TAG_ENV, TAG_PLATFORM
 
@@ -93,7 +94,7 @@ class EnvironmentLock:
             raise LockHeld(
                 f"environment '{self.env}' is locked by {who}.\n"
                 f"If that run is still going, wait for it. If it was killed, break the lock with:\n"
-                f"  platformctl unlock --env {self.env}"
+                f"  {command_line('unlock', '--env', self.env)}"
             ) from None
         return self
 

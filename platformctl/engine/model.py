@@ -71,6 +71,19 @@ def resolve(value: Any, outputs: dict[str, dict[str, Any]]) -> Any:
     return value
 
 
+def resolve_known(value: Any, outputs: dict[str, dict[str, Any]]) -> Any:
+    """Like `resolve`, but a Ref whose value is not live yet stays a Ref (shown as `${id.attr}`): for display,
+    where naming the resource it will come from says more than "(known after apply)"."""
+    if isinstance(value, Ref):
+        attrs = outputs.get(value.id)
+        return attrs[value.attr] if attrs is not None and value.attr in attrs else value
+    if isinstance(value, dict):
+        return {k: resolve_known(v, outputs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_known(v, outputs) for v in value]
+    return value
+
+
 def contains_unknown(value: Any) -> bool:
     if value is UNKNOWN:
         return True
@@ -91,6 +104,8 @@ class Resource:
     name: str
     props: dict[str, Any]
     depends_on: tuple[str, ...] = ()
+    # The user's tags (the platform's `tags`), desired state on every kind that AWS lets us tag.
+    tags: dict[str, str] = field(default_factory=dict)
 
     def dependencies(self) -> set[str]:
         """Logical ids this resource needs to exist first: its Refs plus explicit depends_on."""
@@ -118,6 +133,9 @@ class LiveResource:
     # kind whose resources never change after creation); `props` is then empty. The planner compares
     # fingerprints and asks the kind to `describe` the resource only when they differ, to show what changed.
     fingerprint: str | None = None
+    # The user tags it carries (ownership `platformctl:` and AWS's `aws:` tags left out), read with it; None
+    # for a kind whose read cannot tell its own tags (it is found through a parent), never compared.
+    tags: dict[str, str] | None = None
 
 
 def props_fingerprint(props: dict[str, Any]) -> str:
@@ -133,6 +151,12 @@ class Change:
     path: str
     old: Any
     new: Any
+    # Set when the change is to an item of a keyed list (ResourceKind.keyed_lists), or to the order of its
+    # items: the list's path, what its items are called and the item's key ("" for the order). Only for
+    # display: a plan summarises "+3 widgets (...)" instead of listing every field of every item.
+    item_of: str = ""
+    noun: str = ""
+    item: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "old": _jsonable(self.old), "new": _jsonable(self.new)}
@@ -158,6 +182,9 @@ class Step:
     create_before_delete: bool = False
     # For a delete or replacement: what is lost with the live resource (e.g. messages in a queue), or "".
     data_loss: str = ""
+    # For a create or replacement: the props it is made with, so a reviewer sees what is created. References
+    # are resolved where the value is live already; the others stay Refs, shown as `${id.attr}`.
+    props: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -169,7 +196,13 @@ class Step:
             "changes": [c.to_json() for c in self.changes],
             "reason": self.reason,
             "data_loss": self.data_loss,
+            "props": _jsonable(self.props),
         }
+
+
+def jsonable(value: Any) -> Any:
+    """`value` as JSON shows it: a Ref as `${id.attr}`, an unknown value as "(known after apply)"."""
+    return _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:

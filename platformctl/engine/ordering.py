@@ -3,7 +3,10 @@
 Creates and updates follow the desired graph (a resource after what it references). Deletes follow the live
 graph in reverse (a resource after everything that still references it has been deleted or moved off it).
 A replacement is a create plus a delete of the old resource, ordered by the kind: create first where old and
-new can coexist, delete first where a unique name forbids it.
+new can coexist, delete first where a unique name forbids it. A create that AWS would refuse while some live
+resource the plan deletes still exists (the kind says which: same name, overlapping CIDR) waits for that
+delete. And what stands on a dying resource goes only once everything that still served through it has
+moved off: a removed zone's route table outlives the services' move out of that zone.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from platformctl.engine.model import LiveResource, Resource, Step
+from platformctl.engine.model import LiveResource, Resource, Step, resolve
+from platformctl.resources.base import ResourceKind
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,12 @@ def dependencies(
     ops: dict[tuple[str, str], Operation],
     live: list[LiveResource],
     desired: Mapping[str, Resource] | None = None,
+    kinds: Mapping[str, ResourceKind] | None = None,
 ) -> dict[tuple[str, str], set[tuple[str, str]]]:
-    """For each operation, the operations that must finish first (graphlib's predecessor mapping)."""
+    """For each operation, the operations that must finish first (graphlib's predecessor mapping).
+
+    `kinds` tells which creates conflict with live resources the plan deletes; without it none do.
+    """
     preds: dict[tuple[str, str], set[tuple[str, str]]] = {key: set() for key in ops}
     # By kind and physical id, not identity: a step may hold a fuller copy (described) of what was read.
     step_of_live = {_key(op.step.live): op.step.id for op in ops.values() if op.step.live is not None}
@@ -68,7 +76,11 @@ def dependencies(
             elif op.verb == "create":
                 preds[key].add(("delete", step.id))
 
+    for create, delete in _conflicting_deletes(ops, live, kinds or {}):
+        preds[create].add(delete)
+
     # Deletes wait for everything that, in the live graph, still points at what they delete.
+    dying_on_dying: list[tuple[tuple[str, str], tuple[str, str]]] = []
     for dependent, target in live_edges(live, desired):
         target_step = step_of_live.get(_key(target))
         dependent_step = step_of_live.get(_key(dependent))
@@ -77,7 +89,54 @@ def dependencies(
         for verb in ("delete", "update"):
             if (verb, dependent_step) in ops:
                 preds[("delete", target_step)].add((verb, dependent_step))
+        if ("delete", dependent_step) in ops:
+            dying_on_dying.append((("delete", dependent_step), ("delete", target_step)))
+    _outlive_the_moves(preds, dying_on_dying)
     return preds
+
+
+def _conflicting_deletes(
+    ops: dict[tuple[str, str], Operation], live: list[LiveResource], kinds: Mapping[str, ResourceKind]
+) -> Iterator[tuple[tuple[str, str], tuple[str, str]]]:
+    """(create, delete) pairs where AWS would refuse the create while the deleted resource still exists.
+
+    The create's props are resolved against live attrs, except those of resources the plan creates anew:
+    a subnet in a VPC about to be replaced conflicts with nothing in the old VPC.
+    """
+    dying: dict[str, list[tuple[Operation, LiveResource]]] = {}
+    for op in ops.values():
+        if op.verb == "delete" and op.step.live is not None:
+            dying.setdefault(op.step.live.kind, []).append((op, op.step.live))
+    outputs = {item.id: item.attrs for item in live if ("create", item.id) not in ops}
+    for op in ops.values():
+        kind = kinds.get(op.step.kind)
+        if op.verb != "create" or op.step.desired is None or kind is None or op.step.kind not in dying:
+            continue
+        wanted = resolve(op.step.desired.props, outputs)
+        for delete, old in dying[op.step.kind]:
+            # A replacement's own two halves are already ordered by the kind (create_before_delete).
+            if delete.step.id != op.step.id and kind.conflicts(wanted, old.props):
+                yield op.key, delete.key
+
+
+def _outlive_the_moves(
+    preds: dict[tuple[str, str], set[tuple[str, str]]],
+    dying_on_dying: list[tuple[tuple[str, str], tuple[str, str]]],
+) -> None:
+    """A delete of R, which stands on a T the plan deletes too, also waits for the updates T's delete waits for.
+
+    Those updates move what still serves through T elsewhere (services and load balancers leaving a removed
+    zone's subnet); until they are done, R (that zone's route table, its NAT gateway) still carries their
+    traffic. Repeated until nothing changes, so it also holds along longer chains.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for dependent, target in dying_on_dying:
+            moves = {key for key in preds[target] if key[0] == "update"} - preds[dependent]
+            if moves:
+                preds[dependent] |= moves
+                changed = True
 
 
 def _key(live: LiveResource) -> tuple[str, str]:

@@ -8,6 +8,7 @@ that cannot change in place forces a replacement there too, exactly as it will h
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,14 +23,20 @@ from platformctl.engine.model import (
     contains_unknown,
     props_fingerprint,
     resolve,
+    resolve_known,
     walk_refs,
 )
+from platformctl.engine.neighbours import OtherPlatform
 from platformctl.errors import PlatformctlError
 from platformctl.naming import LAYERS
-from platformctl.resources.base import ResourceKind
+from platformctl.resources.base import KeyedList, ResourceKind
 
 # Reads one live resource in full (ResourceKind.describe, bound to a context by the reconciler).
 Describe = Callable[[LiveResource], LiveResource]
+# Reads the user tags of live resources from their own services, in order (tagging.read_tags, bound likewise).
+ConfirmTags = Callable[[list[LiveResource]], list[dict[str, str]]]
+# A Change under this path is a user tag: always changed in place, by the kind's tagging calls.
+TAGS = "tags"
 
 
 @dataclass
@@ -41,6 +48,8 @@ class Plan:
     live: list[LiveResource] = field(default_factory=list)
     # The specs' whole graph, also for what this plan deletes: it says what stands on what.
     graph: dict[str, Resource] = field(default_factory=dict)
+    # Other platforms with resources in this account and region (a renamed platform's): only mentioned.
+    other_platforms: list[OtherPlatform] = field(default_factory=list)
 
     @property
     def pending(self) -> list[Step]:
@@ -53,7 +62,12 @@ class Plan:
         return counts
 
     def to_json(self) -> dict[str, Any]:
-        return {"env": self.env, "steps": [s.to_json() for s in self.steps], "summary": self.summary()}
+        return {
+            "env": self.env,
+            "steps": [s.to_json() for s in self.steps],
+            "summary": self.summary(),
+            "other_platforms": [o.to_json() for o in self.other_platforms],
+        }
 
 
 def make_plan(
@@ -63,15 +77,23 @@ def make_plan(
     kinds: Mapping[str, ResourceKind],
     layers: Iterable[str] = LAYERS,
     describe: Describe | None = None,
+    confirm_tags: ConfirmTags | None = None,
+    unwanted_reason: str = "no longer in the specs",
 ) -> Plan:
     """Decide create / update / replace / delete / noop for every resource in `layers`.
 
+    `unwanted_reason` is what a delete of a live resource the desired graph lacks says; destroy, which asked
+    for every delete, passes "".
+
     `describe` reads one live resource in full; it is called only for a resource read as a fingerprint whose
     fingerprint differs from the desired props', so the plan can show field by field what changed.
+    `confirm_tags` reads tags the lagging tag index gave, for the resources whose tags it says differ.
     """
     selected = set(layers)
     desired_by_id = {r.id: r for r in desired}
     live_by_id, duplicates = _index_live(live)
+    if confirm_tags is not None:
+        _confirm_index_tags(live_by_id, desired_by_id, kinds, confirm_tags)
 
     outputs: dict[str, dict[str, Any]] = {lr.id: lr.attrs for lr in live_by_id.values()}
     steps: dict[str, Step] = {}
@@ -98,8 +120,10 @@ def make_plan(
     ordered = [steps[i] for i in order]
     for current in sorted(live_by_id.values(), key=lambda r: r.id):
         wanted = desired_by_id.get(current.id)
-        if wanted is None or wanted.kind != current.kind:
-            reason = "no longer in the specs" if wanted is None else f"kind changed to {wanted.kind}"
+        if wanted is None and (refused := _undeletable(current, kinds)):
+            ordered.append(_left_alone_step(current, refused))
+        elif wanted is None or wanted.kind != current.kind:
+            reason = unwanted_reason if wanted is None else f"kind changed to {wanted.kind}"
             ordered.append(_delete_step(current, reason, key=current.id if wanted is None else None))
     for dup in duplicates:
         ordered.append(_delete_step(dup, f"duplicate of {dup.id} (left by an interrupted run)"))
@@ -110,6 +134,42 @@ def make_plan(
     layer_rank = {name: i for i, name in enumerate(LAYERS)}
     kept.sort(key=lambda s: (layer_rank.get(s.layer, len(LAYERS)), s.action == "delete"))
     return Plan(env=env, steps=kept, live=live, graph=desired_by_id)
+
+
+def _confirm_index_tags(
+    live_by_id: dict[str, LiveResource],
+    desired_by_id: dict[str, Resource],
+    kinds: Mapping[str, ResourceKind],
+    confirm_tags: ConfirmTags,
+) -> None:
+    """Where tags read from the tag index differ from the desired ones, ask the resource's own service.
+
+    The index lags behind tag changes on AWS (a retag made a moment ago may not show yet), so it never
+    decides on its own that a tag drifted. Costs nothing in sync: only differing resources are asked.
+    """
+    doubtful: list[LiveResource] = []
+    for logical_id, current in live_by_id.items():
+        wanted = desired_by_id.get(logical_id)
+        kind = kinds.get(current.kind)
+        if wanted is None or wanted.kind != current.kind or kind is None or current.tags is None:
+            continue
+        if kind.tags_from_index and current.tags != kind.desired_tags(wanted):
+            doubtful.append(current)
+    for current, tags in zip(doubtful, confirm_tags(doubtful) if doubtful else [], strict=True):
+        live_by_id[current.id] = dataclasses.replace(current, tags=tags)
+
+
+def diff_tags(live_tags: dict[str, str] | None, wanted: dict[str, str]) -> list[Change]:
+    """User tags to set, change or remove, as Changes under `tags.<key>` (updatable on every taggable kind).
+
+    Like Terraform: a tag added by hand to a resource we own is drift, and apply removes it.
+    """
+    current = live_tags or {}
+    return [
+        Change(path=f"{TAGS}.{key}", old=current.get(key), new=wanted.get(key))
+        for key in sorted(set(current) | set(wanted))
+        if current.get(key) != wanted.get(key)
+    ]
 
 
 def _fingerprint_matches(current: LiveResource, resource: Resource, kind: ResourceKind, outputs: Any) -> bool:
@@ -176,24 +236,30 @@ def _compare(
     outputs: dict[str, dict[str, Any]],
     deleted_first: set[str],
 ) -> Step:
-    base = dict(kind=resource.kind, id=resource.id, layer=resource.layer, name=resource.name, desired=resource)
+    base: dict[str, Any] = dict(
+        kind=resource.kind, id=resource.id, layer=resource.layer, name=resource.name, desired=resource
+    )
     if current is None:
-        return Step(action="create", **base)
+        return Step(action="create", props=resolve_known(resource.props, outputs), **base)
     wanted = resolve(resource.props, outputs)
     # A fingerprint still standing here matched the desired props' (make_plan describes the others).
     changes = [] if current.fingerprint is not None else diff_props(current.props, wanted, kind)
+    if kind.tagging is not None and current.tags is not None:
+        changes += diff_tags(current.tags, kind.desired_tags(resource))
     if not changes:
         return Step(action="noop", live=current, **base)
-    forcing = sorted({_top_field(c.path) for c in changes} - kind.updatable)
+    forcing = sorted({_top_field(c.path) for c in changes} - kind.updatable - {TAGS})
     if forcing:
         reason = ", ".join(forcing) + (" forces" if len(forcing) == 1 else " force") + " replacement"
-        return Step(action="replace", changes=changes, reason=reason, live=current, **base)
+        props = resolve_known(resource.props, outputs)
+        return Step(action="replace", changes=changes, reason=reason, live=current, props=props, **base)
     # An in-place update cannot let go of a resource that must be deleted before its successor exists.
     for top in sorted({_top_field(c.path) for c in changes}):
         held = sorted({ref.id for ref in walk_refs(resource.props.get(top))} & deleted_first)
         if held:
             reason = f"{top} refers to {held[0]}, which is replaced first"
-            return Step(action="replace", changes=changes, reason=reason, live=current, **base)
+            props = resolve_known(resource.props, outputs)
+            return Step(action="replace", changes=changes, reason=reason, live=current, props=props, **base)
     return Step(action="update", changes=changes, live=current, **base)
 
 
@@ -203,15 +269,85 @@ def diff_props(live_props: dict[str, Any], wanted: dict[str, Any], kind: Resourc
     new = _canonical(kind.canonical(wanted), kind, wanted)
     if old == new:
         return []  # the common case, and a cheap one: DeepDiff only runs to name what differs
+    return sorted(_diff(old, new, "", "", kind.keyed_lists, None), key=lambda c: c.path)
+
+
+# The outermost keyed item a change lies in: (the list's path, what its items are called, the item's key).
+_Within = tuple[str, str, str] | None
+
+
+def _diff(old: Any, new: Any, path: str, pattern: str, keyed: dict[str, KeyedList], within: _Within) -> list[Change]:
+    """The differences under `path`: keyed lists (`pattern` matches ResourceKind.keyed_lists) item by item by
+    key, everything else by DeepDiff, position by position."""
+    if old == new:
+        return []
+    spec = keyed.get(pattern)
+    if spec is not None and isinstance(old, list) and isinstance(new, list):
+        old_items, new_items = _items_by_key(old, spec), _items_by_key(new, spec)
+        if old_items is not None and new_items is not None:
+            return _diff_keyed(old_items, new_items, path, pattern, keyed, spec, within)
+    below = [p for p in keyed if p.startswith((f"{pattern}.", f"{pattern}["))] if pattern else list(keyed)
+    if isinstance(old, dict) and isinstance(new, dict) and below:
+        changes: list[Change] = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub_path = f"{path}.{key}" if path else str(key)
+            sub_pattern = f"{pattern}.{key}" if pattern else str(key)
+            if key not in old or key not in new:
+                changes.append(_change(sub_path, old.get(key), new.get(key), within))
+            else:
+                changes += _diff(old[key], new[key], sub_path, sub_pattern, keyed, within)
+        return changes
+    return _deep_diff(old, new, path, within)
+
+
+def _diff_keyed(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    path: str,
+    pattern: str,
+    keyed: dict[str, KeyedList],
+    spec: KeyedList,
+    within: _Within,
+) -> list[Change]:
+    """Items added, removed or changed by key, and their order when the items both sides have moved."""
+    changes: list[Change] = []
+    for key in sorted(set(old) | set(new)):
+        item_path = f"{path}[{key}]"
+        item_within = within or (path, spec.noun, key)
+        if key not in old or key not in new:
+            changes.append(_change(item_path, old.get(key), new.get(key), item_within))
+        else:
+            changes += _diff(old[key], new[key], item_path, f"{pattern}[]", keyed, item_within)
+    kept_old, kept_new = [k for k in old if k in new], [k for k in new if k in old]
+    if kept_old != kept_new:  # a change at the list's own path: its items' keys in the old and new order
+        changes.append(_change(path, kept_old, kept_new, within or (path, spec.noun, "")))
+    return changes
+
+
+def _items_by_key(items: list[Any], spec: KeyedList) -> dict[str, Any] | None:
+    """The items by key in their order, or None when two share a key (then compared by position)."""
+    by_key = {spec.key(item): item for item in items}
+    return by_key if len(by_key) == len(items) else None
+
+
+def _deep_diff(old: Any, new: Any, path: str, within: _Within) -> list[Change]:
     from deepdiff import DeepDiff  # imported on first difference; it is slow to import and to run
 
     tree = DeepDiff(old, new, view="tree", verbose_level=2)
     changes: list[Change] = []
     for group in tree.values():
         for level in group:
-            path = _format_path(level.path(output_format="list"))
-            changes.append(Change(path=path, old=_present(level.t1), new=_present(level.t2)))
-    return sorted(changes, key=lambda c: c.path)
+            sub = _format_path(level.path(output_format="list"))
+            full = path + sub if not sub or not path or sub.startswith("[") else f"{path}.{sub}"
+            changes.append(_change(full, _present(level.t1), _present(level.t2), within))
+    return changes
+
+
+def _change(path: str, old: Any, new: Any, within: _Within) -> Change:
+    if within is None:
+        return Change(path=path, old=old, new=new)
+    item_of, noun, item = within
+    return Change(path=path, old=old, new=new, item_of=item_of, noun=noun, item=item)
 
 
 def _canonical(props: dict[str, Any], kind: ResourceKind, wanted: dict[str, Any]) -> dict[str, Any]:
@@ -242,6 +378,24 @@ def _format_path(parts: list[Any]) -> str:
 
 def _top_field(path: str) -> str:
     return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def _undeletable(current: LiveResource, kinds: Mapping[str, ResourceKind]) -> str | None:
+    kind = kinds.get(current.kind)
+    return kind.undeletable(current) if kind is not None else None
+
+
+def _left_alone_step(current: LiveResource, reason: str) -> Step:
+    """A live resource the specs no longer want but AWS will not delete yet: unchanged, saying why."""
+    return Step(
+        action="noop",
+        kind=current.kind,
+        id=f"{current.id}#{current.physical_id}",
+        layer=current.layer if current.layer in LAYERS else "platform",
+        name=current.name,
+        reason=reason,
+        live=current,
+    )
 
 
 def _delete_step(current: LiveResource, reason: str, key: str | None = None) -> Step:

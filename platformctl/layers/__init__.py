@@ -23,12 +23,17 @@ assert tuple(BUILDERS) == LAYERS
 
 
 def desired_resources(ctx: BuildContext) -> list[Resource]:
-    """The whole desired graph for one environment, every layer, in a stable order."""
+    """The whole desired graph for one environment, every layer, in a stable order.
+
+    Every resource gets the platform's `tags` here, once: they are desired state wherever AWS can tag.
+    """
     resources: list[Resource] = []
+    tags = {str(k): str(v) for k, v in ctx.specs.platform.tags.items()}
     for layer, build in BUILDERS.items():
         for resource in build(ctx):
             if resource.layer != layer:
                 raise AssertionError(f"{resource.id} built by layer {layer} claims layer {resource.layer}")
+            resource.tags = dict(tags)
             resources.append(resource)
     duplicates = sorted(i for i, n in Counter(r.id for r in resources).items() if n > 1)
     if duplicates:

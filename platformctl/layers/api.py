@@ -12,13 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from platformctl.engine.model import Ref, Resource
+from platformctl.layers.alerts import alarm_actions
 from platformctl.layers.context import BuildContext
 from platformctl.layers.messaging import receives_queue
+from platformctl.layers.platform import CLUSTER_ID
 from platformctl.naming import aws_name
 from platformctl.resources.apigw_authorizer import AUTHORIZER_NAME
-from platformctl.specs import availability_zones
 
 LAYER = "api"
+# The logical ids of the HTTP API and its custom domain, as `status` looks them up.
+API_ID = "api"
+API_DOMAIN_ID = "api.domain"
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
     "ip": "$context.identity.sourceIp",
@@ -43,7 +47,7 @@ def build(ctx: BuildContext) -> list[Resource]:
     api = spec.api
     routed = {name: s for name, s in ctx.specs.services.items() if s.routes}
     if api.enabled:
-        zones = availability_zones(ctx.region, spec.network.azs, spec.network.availability_zones)
+        zones = ctx.zones
         add(
             "ec2.security_group",
             "sg.vpclink",
@@ -54,7 +58,7 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "description": f"{ctx.prefix} API Gateway VPC link: reaches the internal ALB",
             },
         )
-        add("apigw.api", "api", ctx.prefix, {"name": ctx.prefix, "description": f"platformctl {ctx.prefix}"})
+        add("apigw.api", API_ID, ctx.prefix, {"name": ctx.prefix, "description": f"platformctl {ctx.prefix}"})
         add(
             "apigw.vpc_link",
             "api.vpclink",
@@ -65,7 +69,7 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "security_groups": [Ref("sg.vpclink", "GroupId")],
             },
         )
-        api_id = Ref("api", "ApiId")
+        api_id = Ref(API_ID, "ApiId")
         authorizer = None
         if api.auth is not None:
             add(
@@ -136,7 +140,7 @@ def build(ctx: BuildContext) -> list[Resource]:
         if api.domain:
             add(
                 "apigw.domain",
-                "api.domain",
+                API_DOMAIN_ID,
                 api.domain,
                 {
                     "name": api.domain,
@@ -149,7 +153,7 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "apigw.api_mapping",
                 "api.domain/mapping",
                 f"{api.domain} → {ctx.prefix}",
-                {"domain": Ref("api.domain", "DomainName"), "api": api_id, "stage": "$default", "key": ""},
+                {"domain": Ref(API_DOMAIN_ID, "DomainName"), "api": api_id, "stage": "$default", "key": ""},
                 depends_on=("api/stage",),
             )
         alarm = aws_name("alarm", ctx.prefix, "api-5xx")
@@ -169,6 +173,7 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "threshold": 0.05,
                 "comparison": "GreaterThanThreshold",
                 "treat_missing": "notBreaching",
+                **alarm_actions(),
             },
         )
     add(
@@ -176,50 +181,64 @@ def build(ctx: BuildContext) -> list[Resource]:
         "ecs.cluster/dashboard",
         ctx.prefix,
         {"name": ctx.prefix, "body": dashboard_body(ctx)},
+        # Found through the cluster (its name): made after it, so a crash in between never leaves a
+        # dashboard no read can claim, and deleted before it.
+        depends_on=(CLUSTER_ID,),
     )
     return out
 
 
 def dashboard_body(ctx: BuildContext) -> dict[str, Any]:
-    """API traffic and errors, per-service CPU and memory, queue depth and age, topic deliveries."""
+    """API traffic and errors, then each service's widgets: CPU and memory, its queue's depth and age, its
+    topic's deliveries and failures.
+
+    Per service, not one graph per metric with a line per service: adding a service adds its own widgets
+    and changes no other, so the plan shows `+3 widgets (search: …)`, and a graph never holds 50 lines.
+    """
     region = ctx.region
     services = ctx.specs.services
     widgets: list[dict[str, Any]] = []
 
     def widget(title: str, metrics: list[list[Any]], stat: str = "Average") -> None:
-        if metrics:
-            widgets.append(
-                {
-                    "type": "metric",
-                    "width": 12,
-                    "height": 6,
-                    "properties": {"title": title, "region": region, "stat": stat, "period": 60, "metrics": metrics},
-                }
-            )
+        widgets.append(
+            {
+                "type": "metric",
+                "width": 8,
+                "height": 6,
+                "properties": {"title": title, "region": region, "stat": stat, "period": 60, "metrics": metrics},
+            }
+        )
 
     if ctx.specs.platform.api.enabled:
-        api = Ref("api", "ApiId")
+        api = Ref(API_ID, "ApiId")
         widget("API requests", [["AWS/ApiGateway", "Count", "ApiId", api]], "Sum")
         widget("API latency (p90)", [["AWS/ApiGateway", "Latency", "ApiId", api]], "p90")
         widget("API 5xx", [["AWS/ApiGateway", "5xx", "ApiId", api]], "Sum")
     cluster = ctx.prefix
-    widget("Service CPU %", [["AWS/ECS", "CPUUtilization", "ClusterName", cluster, "ServiceName", n] for n in services])
-    widget(
-        "Service memory %",
-        [["AWS/ECS", "MemoryUtilization", "ClusterName", cluster, "ServiceName", n] for n in services],
-    )
-    queues = [aws_name("sqs-queue", ctx.prefix, n) for n, s in services.items() if receives_queue(ctx, s)]
-    widget(
-        "Queue depth", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in queues], "Maximum"
-    )
-    widget(
-        "Oldest message age (s)",
-        [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q] for q in queues],
-        "Maximum",
-    )
-    topics = [aws_name("sns-topic", ctx.prefix, n, "events") for n, s in services.items() if s.publishes]
-    widget("Topic deliveries", [["AWS/SNS", "NumberOfNotificationsDelivered", "TopicName", t] for t in topics], "Sum")
-    widget(
-        "Topic delivery failures", [["AWS/SNS", "NumberOfNotificationsFailed", "TopicName", t] for t in topics], "Sum"
-    )
+    for name, service in services.items():
+        task = ["ClusterName", cluster, "ServiceName", name]
+        widget(
+            f"{name}: CPU and memory %",
+            [["AWS/ECS", "CPUUtilization", *task], ["AWS/ECS", "MemoryUtilization", *task]],
+        )
+        if receives_queue(ctx, service):
+            queue = ["QueueName", aws_name("sqs-queue", ctx.prefix, name)]
+            widget(
+                f"{name}: queue depth and age (s)",
+                [
+                    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", *queue],
+                    ["AWS/SQS", "ApproximateAgeOfOldestMessage", *queue, {"yAxis": "right"}],
+                ],
+                "Maximum",
+            )
+        if service.publishes:
+            topic = ["TopicName", aws_name("sns-topic", ctx.prefix, name, "events")]
+            widget(
+                f"{name}: events delivered and failed",
+                [
+                    ["AWS/SNS", "NumberOfNotificationsDelivered", *topic],
+                    ["AWS/SNS", "NumberOfNotificationsFailed", *topic],
+                ],
+                "Sum",
+            )
     return {"widgets": widgets}

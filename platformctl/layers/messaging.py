@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from platformctl.engine.model import Ref, Resource
+from platformctl.layers.alerts import alarm_actions
 from platformctl.layers.context import BuildContext
 from platformctl.naming import aws_name
 from platformctl.specs import ServiceSpec
@@ -24,10 +25,26 @@ LAYER = "messaging"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: failed messages wait as long as AWS allows
 DLQ_VISIBILITY_TIMEOUT = 30
 EVENT_ATTRIBUTE = "event_type"
+BUS_ID = "bus"  # the logical id of the EventBridge bus, as `status` looks it up
 
 
 def topic_id(service: str) -> str:
     return f"topic.{service}"
+
+
+def topic_name(ctx: BuildContext, service: str) -> str:
+    """The AWS name of a publishing service's topic: `<platform>-<env>-<service>-events`."""
+    return aws_name("sns-topic", ctx.prefix, service, "events")
+
+
+def topics_feeding_queues(ctx: BuildContext) -> list[str]:
+    """Names of our topics that some service's queue subscribes to: SNS delivers from each to a queue."""
+    return sorted({topic_name(ctx, sub.from_) for service in ctx.specs.services.values() for sub in service.subscribes})
+
+
+def rules_feed_queues(ctx: BuildContext) -> bool:
+    """Whether EventBridge delivers to any of our queues: some service has rules on the platform bus."""
+    return ctx.specs.platform.messaging.event_bus and any(s.rules for s in ctx.specs.services.values())
 
 
 def queue_id(service: str) -> str:
@@ -54,14 +71,15 @@ def build(ctx: BuildContext) -> list[Resource]:
 
     for name, service in services.items():
         if service.publishes:
-            topic_name = aws_name("sns-topic", ctx.prefix, name, "events")
-            add("sns.topic", topic_id(name), topic_name, {"name": topic_name, "kms_key": kms_key})
+            topic = topic_name(ctx, name)
+            tracing = spec.messaging.topic_tracing  # Active: SNS adds its own X-Ray segments
+            add("sns.topic", topic_id(name), topic, {"name": topic, "kms_key": kms_key, "tracing": tracing})
 
     bus = None
     if spec.messaging.event_bus:
         bus_name = aws_name("event-bus", ctx.prefix)
-        add("events.bus", "bus", bus_name, {"name": bus_name})
-        bus = Ref("bus", "Name")
+        add("events.bus", BUS_ID, bus_name, {"name": bus_name})
+        bus = Ref(BUS_ID, "Name")
 
     for name, service in services.items():
         if not receives_queue(ctx, service):
@@ -112,6 +130,7 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "threshold": 1.0,
                 "comparison": "GreaterThanOrEqualToThreshold",
                 "treat_missing": "notBreaching",
+                **alarm_actions(),
             },
             depends_on=(dlq,),
         )
@@ -124,6 +143,7 @@ def build(ctx: BuildContext) -> list[Resource]:
             {
                 "queue": Ref(queue, "QueueUrl"),
                 "policy": queue_policy(
+                    ctx,
                     Ref(queue, "Arn"),
                     topics=[Ref(topic_id(sub.from_), "TopicArn") for sub in service.subscribes],
                     rules=[Ref(rule_id, "Arn") for rule_id in rule_ids],
@@ -168,12 +188,12 @@ def build(ctx: BuildContext) -> list[Resource]:
     return out
 
 
-def queue_policy(queue_arn: Ref, *, topics: list[Ref], rules: list[Ref]) -> dict[str, Any]:
+def queue_policy(ctx: BuildContext, queue_arn: Ref, *, topics: list[Ref], rules: list[Ref]) -> dict[str, Any]:
     """Only the topics this queue subscribes to (and its own rules) may send to it; nothing else."""
     statements: list[dict[str, Any]] = []
     for sid, principal, sources in (
-        ("FromSubscribedTopics", "sns.amazonaws.com", topics),
-        ("FromEventRules", "events.amazonaws.com", rules),
+        ("FromSubscribedTopics", ctx.service_principal("sns"), topics),
+        ("FromEventRules", ctx.service_principal("events"), rules),
     ):
         if sources:
             statements.append(

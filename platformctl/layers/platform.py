@@ -6,14 +6,24 @@ same specs always give the same graph; AWS names start with `<platform>-<env>`.
 
 from __future__ import annotations
 
+from typing import cast
+
 from platformctl.engine.model import Ref, Resource
+from platformctl.layers import alerts, endpoints
 from platformctl.layers.context import BuildContext
+from platformctl.layers.messaging import rules_feed_queues, topics_feeding_queues
 from platformctl.naming import aws_name
 from platformctl.resources.policy import normalize_policy
-from platformctl.specs import availability_zones, carve_subnets
+from platformctl.specs import carve_subnets
 
 LAYER = "platform"
 HTTP = 80
+# The logical ids of what later layers and `status` look up: one spelling, here.
+KMS_KEY_ID = "kms"
+VPC_ID = "vpc"
+ALB_ID = "alb"
+CLUSTER_ID = "ecs.cluster"
+NAMESPACE_ID = "discovery.namespace"
 
 
 def build(ctx: BuildContext) -> list[Resource]:
@@ -28,7 +38,7 @@ def build(ctx: BuildContext) -> list[Resource]:
     if spec.encryption.kms:
         add(
             "kms.key",
-            "kms",
+            KMS_KEY_ID,
             ctx.prefix,
             {
                 "description": f"platformctl {ctx.prefix}: CloudWatch Logs, SNS and SQS encryption",
@@ -40,18 +50,19 @@ def build(ctx: BuildContext) -> list[Resource]:
             "kms.alias",
             "kms/alias",
             f"alias/{ctx.prefix}",
-            {"alias_name": f"alias/{ctx.prefix}", "target": Ref("kms", "KeyId")},
+            {"alias_name": f"alias/{ctx.prefix}", "target": Ref(KMS_KEY_ID, "KeyId")},
         )
-        kms_arn = Ref("kms", "Arn")
+        kms_arn = Ref(KMS_KEY_ID, "Arn")
+    out.extend(alerts.build(ctx))  # where every alarm of every layer sends its ALARM and OK notifications
 
     # ---- network ------------------------------------------------------------------------------------
     net = spec.network
-    add("ec2.vpc", "vpc", ctx.prefix, {"cidr": net.cidr, "dns_support": True, "dns_hostnames": True})
-    vpc = Ref("vpc", "VpcId")
+    add("ec2.vpc", VPC_ID, ctx.prefix, {"cidr": net.cidr, "dns_support": True, "dns_hostnames": True})
+    vpc = Ref(VPC_ID, "VpcId")
     add("ec2.internet_gateway", "igw", ctx.prefix, {"vpc": vpc})
 
-    zones = availability_zones(ctx.region, net.azs, net.availability_zones)
-    public_cidrs, private_cidrs = carve_subnets(net.cidr, net.azs)
+    zones = ctx.zones
+    public_cidrs, private_cidrs = carve_subnets(net.cidr, zones)
     for tier, cidrs in (("public", public_cidrs), ("private", private_cidrs)):
         for az, cidr in zip(zones, cidrs, strict=True):
             add(
@@ -96,6 +107,9 @@ def build(ctx: BuildContext) -> list[Resource]:
             {"vpc": vpc, "routes": routes, "subnets": [Ref(f"subnet.private.{az}", "SubnetId")]},
         )
 
+    # Without NAT, tasks reach AWS (ECR, logs, secrets, messaging) through VPC endpoints instead.
+    out.extend(endpoints.build(ctx, LAYER, vpc))
+
     # ---- security groups: the ALB takes HTTP from inside the VPC; services from the ALB and callers ----
     add(
         "ec2.security_group",
@@ -136,7 +150,7 @@ def build(ctx: BuildContext) -> list[Resource]:
     # ---- internal ALB with a default 404 listener (services add rules in their layer) ------------------
     add(
         "elbv2.load_balancer",
-        "alb",
+        ALB_ID,
         aws_name("alb", ctx.prefix, "int"),
         {
             "name": aws_name("alb", ctx.prefix, "int"),
@@ -150,7 +164,7 @@ def build(ctx: BuildContext) -> list[Resource]:
         "alb.listener.http",
         f"{ctx.prefix}-http",
         {
-            "load_balancer": Ref("alb", "LoadBalancerArn"),
+            "load_balancer": Ref(ALB_ID, "LoadBalancerArn"),
             "port": HTTP,
             "protocol": "HTTP",
             "default_action": {
@@ -166,7 +180,7 @@ def build(ctx: BuildContext) -> list[Resource]:
     cluster = spec.cluster
     add(
         "ecs.cluster",
-        "ecs.cluster",
+        CLUSTER_ID,
         ctx.prefix,
         {
             "name": ctx.prefix,
@@ -175,12 +189,8 @@ def build(ctx: BuildContext) -> list[Resource]:
             "strategy": [{"provider": c.provider, "base": c.base, "weight": c.weight} for c in cluster.capacity],
         },
     )
-    add(
-        "servicediscovery.namespace",
-        "discovery.namespace",
-        spec.discovery.namespace,
-        {"name": spec.discovery.namespace, "vpc": vpc},
-    )
+    namespace = cast(str, spec.discovery.namespace)  # PlatformSpec's validation fills in the default
+    add("servicediscovery.namespace", NAMESPACE_ID, namespace, {"name": namespace, "vpc": vpc})
     for logical_id, name in (
         ("logs.exec", f"/aws/ecs/{ctx.platform}/{ctx.env}/exec"),
         ("logs.platform", f"/aws/{ctx.platform}/{ctx.env}/platform"),
@@ -212,42 +222,68 @@ def add_rule(add, group: str, suffix: str, port: int, source: dict, description:
 
 
 def key_policy(ctx: BuildContext) -> dict:
-    """The platform key's policy: the account administers it; Logs, SNS, SQS and EventBridge may use it."""
-    account, region = ctx.account_id, ctx.region
-    return normalize_policy(
+    """The platform key's policy: the account administers it; an AWS service that encrypts with it for us gets
+    only what it needs, held to our resources where the service says on whose behalf it calls KMS.
+
+    - CloudWatch Logs (its regional principal) encrypts our log groups; the encryption context names the log
+      group, so the grant holds it to this account's log groups.
+    - SNS encrypts what it delivers from our topics to our encrypted queues. SNS tells KMS which topic it acts
+      for (`aws:SourceArn`), so the grant is held to topics of this account named `<platform>-<env>-*`: no
+      other account's topic can make SNS use our key (the confused deputy). A pattern, not each topic's ARN:
+      the policy then does not change with every subscription, and the key does not seem to stand on the
+      topics that stand on it (a delete would wait on itself). Only while some queue subscribes to a topic.
+    - EventBridge encrypts what rules deliver to our encrypted queues. It sends neither `aws:SourceArn` nor
+      `aws:SourceAccount` with these calls, so a condition on them would refuse every delivery; the grant
+      has none. Only while some service has rules on the bus.
+
+    SQS itself needs no grant (it uses the key with the sender's and receiver's own permissions), and the task
+    roles reach the key through their IAM policies, which the account statement enables. AWS: "Key management"
+    and "Enable compatibility between event sources from AWS services and encrypted queues" (SQS Developer
+    Guide), "Encrypt log data in CloudWatch Logs using AWS KMS" (CloudWatch Logs User Guide).
+    """
+    statements: list[dict] = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministers",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncrypts",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": [
-                        "kms:Decrypt*",
-                        "kms:Describe*",
-                        "kms:Encrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:ReEncrypt*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:*"}
-                    },
-                },
-                {
-                    "Sid": "MessagingEncrypts",
-                    "Effect": "Allow",
-                    "Principal": {"Service": ["events.amazonaws.com", "sns.amazonaws.com", "sqs.amazonaws.com"]},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                },
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": ctx.arn("iam", "root", region="")},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchLogsEncrypts",
+            "Effect": "Allow",
+            "Principal": {"Service": ctx.service_principal("logs", regional=True)},
+            "Action": [
+                "kms:Decrypt*",
+                "kms:Describe*",
+                "kms:Encrypt*",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
             ],
-        }
-    )
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": ctx.arn("logs", "*")}},
+        },
+    ]
+    if topics_feeding_queues(ctx):
+        statements.append(
+            {
+                "Sid": "SnsEncryptsForOurQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": ctx.service_principal("sns")},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"ArnLike": {"aws:SourceArn": ctx.arn("sns", f"{ctx.prefix}-*")}},
+            }
+        )
+    if rules_feed_queues(ctx):
+        statements.append(
+            {
+                "Sid": "EventBridgeEncryptsForOurQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": ctx.service_principal("events")},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+            }
+        )
+    statements.append(alerts.cloudwatch_key_grant(ctx))  # alarms publish to the encrypted alerts topic
+    return normalize_policy({"Version": "2012-10-17", "Statement": statements})

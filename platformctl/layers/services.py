@@ -10,28 +10,37 @@ group rules (from the ALB, from callers) belong to the platform layer with the g
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from platformctl.engine.model import Ref, Resource
+from platformctl.layers.alerts import alarm_actions
 from platformctl.layers.context import BuildContext
 from platformctl.layers.messaging import queue_id, receives_queue, topic_id
-from platformctl.naming import aws_name
-from platformctl.specs import ServiceSpec, availability_zones
+from platformctl.layers.tracing import app_environment, collector_container, task_role_statement, traced
+from platformctl.naming import aws_name, role_name, service_log_group
+from platformctl.naming import role_path as region_role_path
+from platformctl.partitions import PRIVATE_ECR_IMAGE, dns_suffix
+from platformctl.secret_refs import SECRETS_MANAGER, SSM, SUFFIX_PATTERN, SecretReference, parse_reference
+from platformctl.specs import ServiceSpec
 from platformctl.specs.models import parse_route, route_prefix
 
 LAYER = "services"
-TRUST_ECS_TASKS = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-_PRIVATE_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
+_PRIVATE_ECR = PRIVATE_ECR_IMAGE  # `<account>.dkr.ecr.<region>.<the partition's DNS suffix>/<repo>`
 MAX_RULE_PRIORITY = 50000
 
 
+def trust_ecs_tasks(ctx: BuildContext) -> dict[str, Any]:
+    """Who may assume a task's roles: ECS tasks, as the principal is spelled in this partition."""
+    principal = {"Service": ctx.service_principal("ecs-tasks")}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
+    }
+
+
 def role_path(ctx: BuildContext) -> str:
-    """IAM path of our roles: lets a read list only this platform's roles in this environment."""
-    return f"/platformctl/{ctx.platform}/{ctx.env}/"
+    """IAM path of our roles: lets a read list only this platform's roles in this environment and region."""
+    return region_role_path(ctx.platform, ctx.env, ctx.region)
 
 
 def service_id(name: str) -> str:
@@ -45,13 +54,13 @@ def build(ctx: BuildContext) -> list[Resource]:
     def add(kind: str, logical_id: str, name: str, props: dict[str, Any], depends_on: tuple[str, ...] = ()) -> None:
         out.append(Resource(kind, logical_id, LAYER, name, props, depends_on))
 
-    zones = availability_zones(ctx.region, spec.network.azs, spec.network.availability_zones)
+    zones = ctx.zones
     private_subnets = [Ref(f"subnet.private.{az}", "SubnetId") for az in zones]
     kms_arn = Ref("kms", "Arn") if spec.encryption.kms else None
     priorities = rule_priorities(ctx)
 
     for name, service in ctx.specs.services.items():
-        log_group = f"/aws/ecs/{ctx.platform}/{ctx.env}/{name}"
+        log_group = service_log_group(ctx.platform, ctx.env, name)
         add(
             "logs.log_group",
             f"logs.service.{name}",
@@ -59,7 +68,7 @@ def build(ctx: BuildContext) -> list[Resource]:
             {"name": log_group, "retention_days": spec.logs.retention_days, "kms_key": kms_arn},
         )
 
-        execution_role = aws_name("iam-role", ctx.prefix, name, "execution")
+        execution_role = role_name(ctx.platform, ctx.env, name, "execution", ctx.region)
         add(
             "iam.role",
             f"role.{name}.execution",
@@ -68,11 +77,11 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "name": execution_role,
                 "path": role_path(ctx),
                 "description": f"{ctx.prefix} {name}: pull the image, write logs, read declared secrets",
-                "trust": TRUST_ECS_TASKS,
+                "trust": trust_ecs_tasks(ctx),
                 "policies": {"execution": execution_policy(ctx, service, log_group)},
             },
         )
-        task_role = aws_name("iam-role", ctx.prefix, name, "task")
+        task_role = role_name(ctx.platform, ctx.env, name, "task", ctx.region)
         task_statements = task_policy_statements(ctx, service, kms_arn)
         add(
             "iam.role",
@@ -82,24 +91,27 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "name": task_role,
                 "path": role_path(ctx),
                 "description": f"{ctx.prefix} {name}: its own topic and queue, nothing else",
-                "trust": TRUST_ECS_TASKS,
-                "policies": {"messaging": {"Version": "2012-10-17", "Statement": task_statements}}
-                if task_statements
-                else {},
+                "trust": trust_ecs_tasks(ctx),
+                "policies": task_policies(ctx, service, task_statements),
             },
         )
 
         family = f"{ctx.prefix}-{name}"
+        task_definition: dict[str, Any] = {
+            "family": family,
+            "cpu": service.cpu,
+            "memory": service.memory,
+            "execution_role": Ref(f"role.{name}.execution", "Arn"),
+            "task_role": Ref(f"role.{name}.task", "Arn"),
+        }
+        if traced(spec, service):
+            task_definition["sidecar"] = collector_container(log_group, ctx.region)
         add(
             "ecs.task_definition",
             f"taskdef.{name}",
             family,
             {
-                "family": family,
-                "cpu": service.cpu,
-                "memory": service.memory,
-                "execution_role": Ref(f"role.{name}.execution", "Arn"),
-                "task_role": Ref(f"role.{name}.task", "Arn"),
+                **task_definition,
                 "container": {
                     "name": name,
                     "image": service.image,
@@ -110,7 +122,8 @@ def build(ctx: BuildContext) -> list[Resource]:
                     "log_group": log_group,
                     "log_region": ctx.region,
                     "log_prefix": name,
-                    "health_path": service.health,
+                    # Opt-in: only the image knows what it can run (a distroless image has no shell or curl).
+                    "health_check": health_check(service),
                 },
             },
         )
@@ -131,6 +144,7 @@ def build(ctx: BuildContext) -> list[Resource]:
                     "target_type": "ip",
                     "health_path": service.health,
                     "matcher": "200-399",
+                    "deregistration_delay": service.deregistration_delay,
                 },
             )
             for prefix, paths in route_prefixes(service).items():
@@ -180,8 +194,9 @@ def build(ctx: BuildContext) -> list[Resource]:
                 },
                 "health_grace_seconds": 60,
             },
-            # A target group must sit behind a listener rule before a service may register into it.
-            depends_on=tuple(rule_ids),
+            # A target group must sit behind a listener rule before a service may register into it; without
+            # NAT, tasks can pull their image and write logs only once the VPC endpoints are available.
+            depends_on=(*rule_ids, *(f"endpoint.{e.short}" for e in ctx.vpc_endpoints)),
         )
 
         resource_id = f"service/{ctx.prefix}/{name}"
@@ -224,6 +239,7 @@ def build(ctx: BuildContext) -> list[Resource]:
                 "threshold": 85.0,
                 "comparison": "GreaterThanOrEqualToThreshold",
                 "treat_missing": "notBreaching",
+                **alarm_actions(),
             },
             # No depends_on the service: an alarm watches a metric by name, and waiting for the service
             # would put three more calls on the longest chain of every first apply.
@@ -255,17 +271,42 @@ def container_environment(ctx: BuildContext, name: str, service: ServiceSpec) ->
         env["QUEUE_URL"] = Ref(queue_id(name), "QueueUrl")
     if ctx.specs.platform.messaging.event_bus:
         env["EVENT_BUS_NAME"] = aws_name("event-bus", ctx.prefix)
+    if traced(ctx.specs.platform, service):
+        env = {**app_environment(name), **env}  # the spec's env may still point the SDK elsewhere
     return dict(sorted(env.items()))
 
 
+def health_check(service: ServiceSpec) -> dict[str, Any] | None:
+    """The container health check the spec asks for, or None: ECS runs none unless asked."""
+    check = service.health_check
+    if check is None:
+        return None
+    return {
+        "command": list(check.command),
+        "interval": check.interval,
+        "timeout": check.timeout,
+        "retries": check.retries,
+        "start_period": check.start_period,
+    }
+
+
 def secret_arn(ctx: BuildContext, reference: str) -> str:
-    """`ssm:/path` or `secretsmanager:NAME_OR_ARN` → the ARN ECS reads the value from at task start."""
-    source, _, target = reference.partition(":")
-    if target.startswith("arn:"):
-        return target
-    if source == "ssm":
-        return f"arn:aws:ssm:{ctx.region}:{ctx.account_id}:parameter{target}"
-    return f"arn:aws:secretsmanager:{ctx.region}:{ctx.account_id}:secret:{target}"
+    """`ssm:/path` or `secretsmanager:NAME_OR_ARN[:json-key:stage:version]` → the `valueFrom` ECS reads at task
+    start: a parameter's ARN, or a secret's complete ARN (resolved from its name) with any JSON-key fields."""
+    ref = parse_reference(reference)
+    if ref.store == SSM:
+        return ref.target if ref.by_arn else ctx.arn("ssm", f"parameter{ref.target}")
+    return secret_resource(ctx, ref, pattern=False) + ref.json_key_fields
+
+
+def secret_resource(ctx: BuildContext, ref: SecretReference, pattern: bool = True) -> str:
+    """The secret itself: its ARN as given, or as resolved from its name. Unresolved (no AWS call was made),
+    the name-only ARN, or with `pattern` the IAM pattern that matches its suffix (`name-??????`)."""
+    if ref.by_arn:
+        return ref.target
+    if ctx.secret_arns is not None and ref.target in ctx.secret_arns:
+        return ctx.secret_arns[ref.target]
+    return ctx.arn("secretsmanager", f"secret:{ref.target}") + (SUFFIX_PATTERN if pattern else "")
 
 
 def execution_policy(ctx: BuildContext, service: ServiceSpec, log_group: str) -> dict[str, Any]:
@@ -275,16 +316,14 @@ def execution_policy(ctx: BuildContext, service: ServiceSpec, log_group: str) ->
             "Sid": "WriteLogs",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{log_group}:*",
+            "Resource": ctx.arn("logs", f"log-group:{log_group}:*"),
         }
     ]
-    ssm = sorted(secret_arn(ctx, ref) for ref in service.secrets.values() if ref.startswith("ssm:"))
-    secrets_manager = sorted(
-        # A secret named rather than given by ARN: its ARN ends in a random 6-character suffix.
-        secret_arn(ctx, ref) + ("" if ref.partition(":")[2].startswith("arn:") else "-??????")
-        for ref in service.secrets.values()
-        if ref.startswith("secretsmanager:")
-    )
+    refs = [parse_reference(reference) for reference in service.secrets.values()]
+    ssm = sorted({secret_arn(ctx, f"{SSM}:{ref.target}") for ref in refs if ref.store == SSM})
+    # On the secret itself, never on the JSON-key reference ECS is given (`...-AbCdEf:password::` names no
+    # resource, so a grant on it would match nothing and the task would fail to start).
+    secrets_manager = sorted({secret_resource(ctx, ref) for ref in refs if ref.store == SECRETS_MANAGER})
     if ssm:
         statements.append({"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": ssm})
     if secrets_manager:
@@ -296,9 +335,12 @@ def execution_policy(ctx: BuildContext, service: ServiceSpec, log_group: str) ->
                 "Resource": secrets_manager,
             }
         )
+    if service.secrets_kms_keys:
+        statements.append(secrets_key_statement(ctx, service, refs))
     ecr = _PRIVATE_ECR.match(service.image)
     if ecr:
-        repo = f"arn:aws:ecr:{ecr['region']}:{ecr['account']}:repository/{ecr['repo']}"
+        # Same partition as ours: an account cannot pull across partitions.
+        repo = ctx.arn("ecr", f"repository/{ecr['repo']}", region=ecr["region"], account=ecr["account"])
         statements += [
             # AWS defines GetAuthorizationToken on no resource: "*" is the only value it accepts.
             {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
@@ -312,8 +354,25 @@ def execution_policy(ctx: BuildContext, service: ServiceSpec, log_group: str) ->
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def secrets_key_statement(ctx: BuildContext, service: ServiceSpec, refs: list[SecretReference]) -> dict[str, Any]:
+    """kms:Decrypt on the customer-managed keys the spec says its secrets are encrypted with, only when Secrets
+    Manager or SSM asks on the role's behalf (kms:ViaService; AWS Secrets Manager User Guide, "Secret
+    encryption and decryption", and Amazon ECS Developer Guide, "Required IAM permissions for Amazon ECS
+    secrets"): the role cannot decrypt anything else with those keys."""
+    stores = sorted({ref.store for ref in refs})
+    via = [f"{store}.{ctx.region}.{dns_suffix(ctx.partition)}" for store in stores]
+    return {
+        "Sid": "DecryptSecrets",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": sorted(service.secrets_kms_keys),
+        "Condition": {"StringEquals": {"kms:ViaService": via}},
+    }
+
+
 def task_policy_statements(ctx: BuildContext, service: ServiceSpec, kms_arn: Ref | None) -> list[dict[str, Any]]:
-    """The task role: publish to its own topic and consume its own queue; nothing else."""
+    """The task role: publish to its own topic, consume its own queue, put events on the platform bus if the spec
+    says it publishes there (`publishesToBus`); nothing else."""
     name = service.service
     statements: list[dict[str, Any]] = []
     if service.publishes:
@@ -348,7 +407,27 @@ def task_policy_statements(ctx: BuildContext, service: ServiceSpec, kms_arn: Ref
                 "Resource": kms_arn,
             }
         )
+    if service.publishes_to_bus and ctx.specs.platform.messaging.event_bus:
+        # The bus is not encrypted with the platform key: PutEvents needs no KMS grant.
+        statements.append(
+            {
+                "Sid": "PutEventsOnThePlatformBus",
+                "Effect": "Allow",
+                "Action": "events:PutEvents",
+                "Resource": Ref("bus", "Arn"),
+            }
+        )
     return statements
+
+
+def task_policies(ctx: BuildContext, service: ServiceSpec, messaging: list[dict[str, Any]]) -> dict[str, Any]:
+    """The task role's inline policies: `messaging` when it has a topic or queue, `tracing` when traced."""
+    policies: dict[str, Any] = {}
+    if messaging:
+        policies["messaging"] = {"Version": "2012-10-17", "Statement": messaging}
+    if traced(ctx.specs.platform, service):
+        policies["tracing"] = {"Version": "2012-10-17", "Statement": [task_role_statement()]}
+    return policies
 
 
 def route_prefixes(service: ServiceSpec) -> dict[str, list[str]]:

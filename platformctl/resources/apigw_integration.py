@@ -7,16 +7,19 @@ layer sets it to the integration's key (`integration.<service>`), and the logica
 such a key was not made by us (a hand-made test integration, say): it is never read, so never deleted.
 Should two integrations carry the same key (a create retried after a lost answer), the one with the
 smallest id is managed and the other is left alone.
+
+An integration is made (or moved to another VPC link) only once its link is AVAILABLE: one get_vpc_link.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.apigw_api import NOT_FOUND, OwnedApi, api_children, our_apis
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.engine.model import LiveResource, Resource
+from platformctl.resources.apigw_api import ApiChild
+from platformctl.resources.apigw_vpc_link import wait_until_available
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import Field, Listing, Owned
 
 # Every description the api layer writes starts with this; anything else on our API is not ours.
 DESCRIPTION_PREFIX = "integration."
@@ -29,110 +32,77 @@ def integration_logical_id(api_logical_id: str, description: str) -> str:
     return f"{api_logical_id}/{description}"
 
 
-def is_our_description(description: str | None) -> bool:
+def is_our_description(description: str | None) -> TypeGuard[str]:
     """Whether the api layer wrote this description (an integration key), i.e. the integration is ours."""
     return description is not None and description != DESCRIPTION_PREFIX and description.startswith(DESCRIPTION_PREFIX)
 
 
-def _props(api_id: str, integration: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "api": api_id,
-        "description": integration.get("Description", ""),
-        "listener": integration.get("IntegrationUri", ""),
-        "vpc_link": integration.get("ConnectionId"),
-        "method": integration.get("IntegrationMethod", ""),
-        "payload_format": integration.get("PayloadFormatVersion", ""),
-        "timeout_ms": int(integration.get("TimeoutInMillis") or DEFAULT_TIMEOUT_MS),
-    }
+def _text(path: str) -> Field:
+    return Field(path, lambda value: value or "", setter="modify")
 
 
-class Integration(ResourceKind):
+class Integration(ApiChild):
     kind: ClassVar[str] = "apigw.integration"
-    service: ClassVar[str] = "apigatewayv2"
+    children = Listing("get_integrations", "Items", keep=lambda ctx, item: is_our_description(item.get("Description")))
+    label_source: ClassVar[str] = "Description"
     id_attr: ClassVar[str] = "IntegrationId"
-    updatable: ClassVar[frozenset[str]] = frozenset({"listener", "vpc_link", "method", "payload_format", "timeout_ms"})
-    not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
+    # One UpdateIntegration carries every change: the listener and the link it is reached through move together.
+    fields: ClassVar[dict[str, Field]] = {
+        "api": Field("ApiId"),
+        "description": Field("Description"),
+        "listener": _text("IntegrationUri"),
+        "vpc_link": Field("ConnectionId", setter="modify"),
+        "method": _text("IntegrationMethod"),
+        "payload_format": _text("PayloadFormatVersion"),
+        "timeout_ms": Field("TimeoutInMillis", lambda value: int(value or DEFAULT_TIMEOUT_MS), setter="modify"),
+    }
+    create_call: ClassVar[str] = "create_integration"
+    delete_call: ClassVar[str] = "delete_integration"
+    # A route deleted a moment ago can still count as using the integration (ConflictException).
+    busy_codes: ClassVar[frozenset[str]] = frozenset({"ConflictException"})
+    busy_timeout: ClassVar[float | None] = _IN_USE_TIMEOUT
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for api in our_apis(ctx):
-            by_description: dict[str, dict[str, Any]] = {}
-            for integration in api_children(ctx, api, "get_integrations"):
-                description = integration.get("Description")
-                if not is_our_description(description):
-                    continue
-                kept = by_description.get(description)
-                if kept is None or integration["IntegrationId"] < kept["IntegrationId"]:
-                    by_description[description] = integration
-            for description, integration in sorted(by_description.items()):
-                live = self._live(ctx, api, description, integration)
-                if live:
-                    found.append(live)
-        return found
+    def child_id(self, api_logical_id: str, item: dict[str, Any]) -> str:
+        return integration_logical_id(api_logical_id, item["Description"])
 
-    def _live(self, ctx: Context, api: OwnedApi, description: str, integration: dict[str, Any]) -> LiveResource | None:
-        # Not taggable itself: it carries the API's ownership under its own logical id and the API's layer.
-        logical_id = integration_logical_id(api.logical_id, description)
-        tags = {**api.tags, TAG_ID: logical_id, TAG_LAYER: api.layer}
-        integration_id = integration["IntegrationId"]
-        return self.live(
-            ctx,
-            tags,
-            name=f"{api.name} {description}",
-            physical_id=integration_id,
-            props=_props(api.api_id, integration),
-            attrs={"IntegrationId": integration_id},
-        )
+    def owned(self, ctx: Context) -> list[Owned]:
+        """Needs code: of integrations sharing a key (a create retried after a lost answer), the smallest id is ours."""
+        managed: dict[str, Owned] = {}
+        for owned in super().owned(ctx):
+            kept = managed.get(owned.logical_id)
+            if kept is None or owned.physical_id < kept.physical_id:
+                managed[owned.logical_id] = owned
+        return [managed[logical_id] for logical_id in sorted(managed)]
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        answer = ctx.client("apigatewayv2").create_integration(
-            ApiId=props["api"],
-            IntegrationType="HTTP_PROXY",
-            IntegrationMethod=props["method"],
-            IntegrationUri=props["listener"],
-            ConnectionType="VPC_LINK",
-            ConnectionId=props["vpc_link"],
-            PayloadFormatVersion=props["payload_format"],
-            TimeoutInMillis=int(props["timeout_ms"]),
-            Description=props["description"],
-        )
-        return {"IntegrationId": answer["IntegrationId"]}
+        # Traffic through a PENDING link fails: wait for AVAILABLE, as Terraform and CloudFormation do. The
+        # link's own create waited already; this covers one left PENDING by a run that was stopped meanwhile.
+        wait_until_available(ctx, props["vpc_link"], f"VPC link {props['vpc_link']}")
+        return super().create(ctx, resource, props)
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        fields = {
-            "listener": "IntegrationUri",
-            "vpc_link": "ConnectionId",
-            "method": "IntegrationMethod",
-            "payload_format": "PayloadFormatVersion",
-            "timeout_ms": "TimeoutInMillis",
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ApiId": props["api"],
+            "IntegrationType": "HTTP_PROXY",
+            "Description": props["description"],
+            **_target_request(props),
         }
-        params: dict[str, Any] = {
-            parameter: props[prop] for prop, parameter in fields.items() if props[prop] != live.props.get(prop)
-        }
-        if "ConnectionId" in params:
-            params["ConnectionType"] = "VPC_LINK"
-        if "TimeoutInMillis" in params:
-            params["TimeoutInMillis"] = int(params["TimeoutInMillis"])
-        if params:
-            ctx.client("apigatewayv2").update_integration(
-                ApiId=live.props["api"], IntegrationId=live.physical_id, **params
-            )
-        return dict(live.attrs)
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        apigw = ctx.client("apigatewayv2")
-        # A route deleted a moment ago can still count as using the integration (ConflictException).
-        ctx.retry_on(
-            {"ConflictException"},
-            lambda: self.ignore_missing(
-                lambda: apigw.delete_integration(ApiId=live.props["api"], IntegrationId=live.physical_id)
-            ),
-            timeout=_IN_USE_TIMEOUT,
+    def modify(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        if props["vpc_link"] != live.props.get("vpc_link"):  # moving to another link: it must be AVAILABLE
+            wait_until_available(ctx, props["vpc_link"], f"VPC link {props['vpc_link']}")
+        self.call(
+            ctx, "update_integration", ApiId=live.props["api"], IntegrationId=live.physical_id, **_target_request(props)
         )
+
+
+def _target_request(props: dict[str, Any]) -> dict[str, Any]:
+    """Where and how requests go: the listener, through the VPC link; the same in create and update."""
+    return {
+        "IntegrationMethod": props["method"],
+        "IntegrationUri": props["listener"],
+        "ConnectionType": "VPC_LINK",
+        "ConnectionId": props["vpc_link"],
+        "PayloadFormatVersion": props["payload_format"],
+        "TimeoutInMillis": int(props["timeout_ms"]),
+    }

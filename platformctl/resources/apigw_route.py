@@ -1,22 +1,22 @@
 """HTTP API routes: which method and path go to which integration, and whether a JWT is required.
 
-Routes cannot be tagged, so ownership comes from our API; the route key is unique within an API, so it is
-the natural key: the logical id is `<api logical id>/route <route key>`, in the API's layer. Routes on
-APIs that are not ours are never listed.
+Routes cannot be tagged, so ownership comes from our API (`ApiChild`); the route key is unique within an
+API, so it is the natural key: the logical id is `<api logical id>/route <route key>`, in the API's layer.
+Routes on APIs that are not ours are never listed.
 
 Authorization: AWS keeps an existing authorizer when an update leaves AuthorizationType out, and rejects a
-new authorizer id sent without it, so every authorization change sends the type. A route whose type is
-NONE reads back with no authorizer: AWS may keep a stale authorizer id on it, which has no effect.
+new authorizer id sent without it, so every change sends the type. A route whose type is NONE reads back
+with no authorizer: AWS may keep a stale authorizer id on it, which has no effect.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.apigw_api import NOT_FOUND, OwnedApi, api_children, our_apis
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.engine.model import LiveResource
+from platformctl.resources.apigw_api import ApiChild
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import Field, Listing
 
 TARGET_PREFIX = "integrations/"
 
@@ -32,80 +32,53 @@ def _integration(target: str | None) -> str | None:
     return target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else target
 
 
-def _props(api_id: str, route: dict[str, Any]) -> dict[str, Any]:
-    authorization = route.get("AuthorizationType") or "NONE"
-    return {
-        "api": api_id,
-        "route_key": route["RouteKey"],
-        "integration": _integration(route.get("Target")),
-        "authorization": authorization,
-        "authorizer": (route.get("AuthorizerId") or None) if authorization != "NONE" else None,
-    }
+def _authorization(route: dict[str, Any]) -> str:
+    return route.get("AuthorizationType") or "NONE"
 
 
-class Route(ResourceKind):
+class Route(ApiChild):
     kind: ClassVar[str] = "apigw.route"
-    service: ClassVar[str] = "apigatewayv2"
+    children = Listing("get_routes", "Items")
+    label_source: ClassVar[str] = "RouteKey"
     id_attr: ClassVar[str] = "RouteId"
-    updatable: ClassVar[frozenset[str]] = frozenset({"integration", "authorization", "authorizer"})
-    not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
+    fields: ClassVar[dict[str, Field]] = {
+        "api": Field("ApiId"),
+        "route_key": Field("RouteKey"),
+        "integration": Field(lambda route: _integration(route.get("Target")), setter="set_target"),
+        "authorization": Field(_authorization, setter="set_authorization"),
+        "authorizer": Field(
+            lambda route: (route.get("AuthorizerId") or None) if _authorization(route) != "NONE" else None,
+            setter="set_authorization",
+        ),
+    }
+    create_call: ClassVar[str] = "create_route"
+    delete_call: ClassVar[str] = "delete_route"
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for api in our_apis(ctx):
-            for route in api_children(ctx, api, "get_routes"):
-                live = self._live(ctx, api, route)
-                if live:
-                    found.append(live)
-        return found
+    def child_id(self, api_logical_id: str, item: dict[str, Any]) -> str:
+        return route_logical_id(api_logical_id, item["RouteKey"])
 
-    def _live(self, ctx: Context, api: OwnedApi, route: dict[str, Any]) -> LiveResource | None:
-        # Not taggable itself: it carries the API's ownership under its own logical id and the API's layer.
-        logical_id = route_logical_id(api.logical_id, route["RouteKey"])
-        tags = {**api.tags, TAG_ID: logical_id, TAG_LAYER: api.layer}
-        return self.live(
-            ctx,
-            tags,
-            name=f"{api.name} {route['RouteKey']}",
-            physical_id=route["RouteId"],
-            props=_props(api.api_id, route),
-            attrs={"RouteId": route["RouteId"]},
-        )
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        target = {"Target": _target(props)} if props.get("integration") else {}
+        return {"ApiId": props["api"], "RouteKey": props["route_key"], **target, **_authorization_request(props)}
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "ApiId": props["api"],
-            "RouteKey": props["route_key"],
-            "AuthorizationType": props["authorization"],
-        }
-        if props.get("integration"):
-            params["Target"] = f"{TARGET_PREFIX}{props['integration']}"
-        if props["authorization"] != "NONE" and props.get("authorizer"):
-            params["AuthorizerId"] = props["authorizer"]
-        answer = ctx.client("apigatewayv2").create_route(**params)
-        return {"RouteId": answer["RouteId"]}
+    def set_target(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        # The empty target detaches the route from any integration.
+        self._update(ctx, live, Target=_target(props) if props.get("integration") else "")
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        if props.get("integration") != live.props.get("integration"):
-            # The empty string detaches the route from any integration.
-            params["Target"] = f"{TARGET_PREFIX}{props['integration']}" if props.get("integration") else ""
-        authorizer = props.get("authorizer") if props["authorization"] != "NONE" else None
-        if props["authorization"] != live.props.get("authorization") or authorizer != live.props.get("authorizer"):
-            params["AuthorizationType"] = props["authorization"]
-            if authorizer:
-                params["AuthorizerId"] = authorizer
-        if params:
-            ctx.client("apigatewayv2").update_route(ApiId=live.props["api"], RouteId=live.physical_id, **params)
-        return dict(live.attrs)
+    def set_authorization(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self._update(ctx, live, **_authorization_request(props))
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        apigw = ctx.client("apigatewayv2")
-        self.ignore_missing(lambda: apigw.delete_route(ApiId=live.props["api"], RouteId=live.physical_id))
+    def _update(self, ctx: Context, live: LiveResource, **request: Any) -> None:
+        self.call(ctx, "update_route", ApiId=live.props["api"], RouteId=live.physical_id, **request)
+
+
+def _target(props: dict[str, Any]) -> str:
+    return f"{TARGET_PREFIX}{props['integration']}"
+
+
+def _authorization_request(props: dict[str, Any]) -> dict[str, Any]:
+    """The type always; the authorizer with it when the type uses one."""
+    request = {"AuthorizationType": props["authorization"]}
+    if props["authorization"] != "NONE" and props.get("authorizer"):
+        request["AuthorizerId"] = props["authorizer"]
+    return request

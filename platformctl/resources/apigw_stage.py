@@ -1,9 +1,9 @@
 """The `$default` stage of our HTTP API: where throttling and access logging are set.
 
-Stages live under an API and are found through it: only the `$default` stage of one of our APIs is ours,
-with logical id `<api logical id>/stage`, in the API's layer. Any other stage (a hand-made `test` stage) and
-every stage on an API that is not ours is never read, so never touched. The stage still carries our tags
-from its create call, so it shows up as ours in the console and in cost reports.
+Stages live under an API and are found through it (`ApiChild`): only the `$default` stage of one of our
+APIs is ours, with logical id `<api logical id>/stage`, in the API's layer. Any other stage (a hand-made
+`test` stage) and every stage on an API that is not ours is never read, so never touched. The stage still
+carries our tags from its create call, so it shows up as ours in the console and in cost reports.
 
 AWS keeps the access-log format as a string; the specs give it as a JSON object (field → `$context`
 variable). `read` parses it back and `canonical` sorts its keys, so the order keys were written in never
@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.apigw_api import NOT_FOUND, api_children, our_apis
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.engine.model import LiveResource
+from platformctl.resources.apigw_api import ApiChild
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import Field, Listing
 
 STAGE_NAME = "$default"
 STAGE_SUFFIX = "/stage"
@@ -44,20 +44,16 @@ def _format_text(log_format: Any) -> str:
     return json.dumps(log_format, sort_keys=True, separators=(",", ":"))
 
 
-def _props(api_id: str, stage: dict[str, Any]) -> dict[str, Any]:
+def _throttling(stage: dict[str, Any]) -> dict[str, Any]:
     route = stage.get("DefaultRouteSettings") or {}
+    return _canonical_throttling({"rate": route.get("ThrottlingRateLimit"), "burst": route.get("ThrottlingBurstLimit")})
+
+
+def _access_log(stage: dict[str, Any]) -> dict[str, Any] | None:
     logs = stage.get("AccessLogSettings") or {}
-    return {
-        "api": api_id,
-        "name": stage["StageName"],
-        "auto_deploy": bool(stage.get("AutoDeploy", False)),
-        "throttling": {"rate": route.get("ThrottlingRateLimit"), "burst": route.get("ThrottlingBurstLimit")},
-        "access_log": (
-            {"destination": logs["DestinationArn"], "format": _log_format(logs.get("Format"))}
-            if logs.get("DestinationArn")
-            else None
-        ),
-    }
+    if not logs.get("DestinationArn"):
+        return None
+    return _canonical_access_log({"destination": logs["DestinationArn"], "format": _log_format(logs.get("Format"))})
 
 
 def _canonical_throttling(throttling: Any) -> Any:
@@ -87,12 +83,23 @@ def _access_log_settings(access_log: dict[str, Any]) -> dict[str, Any]:
     return {"DestinationArn": access_log["destination"], "Format": _format_text(access_log["format"])}
 
 
-class Stage(ResourceKind):
+class Stage(ApiChild):
     kind: ClassVar[str] = "apigw.stage"
-    service: ClassVar[str] = "apigatewayv2"
+    children = Listing("get_stages", "Items", keep=lambda ctx, item: item.get("StageName") == STAGE_NAME)
+    one_per_api: ClassVar[bool] = True
+    label_source: ClassVar[str] = "StageName"
     id_attr: ClassVar[str] = "StageName"
-    updatable: ClassVar[frozenset[str]] = frozenset({"auto_deploy", "throttling", "access_log"})
-    not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
+    tags_param: ClassVar[str | None] = "Tags"
+    tags_shape: ClassVar[str] = "map"
+    fields: ClassVar[dict[str, Field]] = {
+        "api": Field("ApiId"),
+        "name": Field("StageName"),
+        "auto_deploy": Field(lambda stage: bool(stage.get("AutoDeploy", False)), setter="modify"),
+        "throttling": Field(_throttling, setter="modify"),
+        "access_log": Field(_access_log, setter="set_access_log"),
+    }
+    create_call: ClassVar[str] = "create_stage"
+    delete_call: ClassVar[str] = "delete_stage"
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
         result = dict(props)
@@ -102,63 +109,26 @@ class Stage(ResourceKind):
             result["access_log"] = _canonical_access_log(result["access_log"])
         return result
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for api in our_apis(ctx):
-            stage = next((s for s in api_children(ctx, api, "get_stages") if s.get("StageName") == STAGE_NAME), None)
-            if stage is None:
-                continue
-            # The API's ownership under the stage's own logical id and the API's layer.
-            tags = {**api.tags, TAG_ID: stage_logical_id(api.logical_id), TAG_LAYER: api.layer}
-            live = self.live(
-                ctx,
-                tags,
-                name=f"{api.name} {STAGE_NAME}",
-                physical_id=STAGE_NAME,
-                props=self.canonical(_props(api.api_id, stage)),
-                attrs={"StageName": STAGE_NAME},
-            )
-            if live:
-                found.append(live)
-        return found
+    def child_id(self, api_logical_id: str, item: dict[str, Any]) -> str:
+        return stage_logical_id(api_logical_id)
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "ApiId": props["api"],
-            "StageName": props["name"],
-            "AutoDeploy": bool(props["auto_deploy"]),
-            "DefaultRouteSettings": _route_settings(props["throttling"]),
-            "Tags": ctx.tags_for(resource),
-        }
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        logs = {"AccessLogSettings": _access_log_settings(props["access_log"])} if props.get("access_log") else {}
+        return {"ApiId": props["api"], "StageName": props["name"], **self._settings(props), **logs}
+
+    def modify(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """One call sets both; sending an unchanged one is harmless."""
+        self._update(ctx, live, **self._settings(props))
+
+    def set_access_log(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """UpdateStage cannot remove access-log settings: switching logging off is a call of its own."""
         if props.get("access_log"):
-            params["AccessLogSettings"] = _access_log_settings(props["access_log"])
-        answer = ctx.client("apigatewayv2").create_stage(**params)
-        return {"StageName": answer.get("StageName", props["name"])}
+            self._update(ctx, live, AccessLogSettings=_access_log_settings(props["access_log"]))
+        else:
+            self.call(ctx, "delete_access_log_settings", ApiId=live.props["api"], StageName=live.physical_id)
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        apigw = ctx.client("apigatewayv2")
-        api_id, name = live.props["api"], live.physical_id
-        wanted, current = self.canonical(props), self.canonical(live.props)
-        params: dict[str, Any] = {}
-        if bool(wanted["auto_deploy"]) != bool(current.get("auto_deploy")):
-            params["AutoDeploy"] = bool(wanted["auto_deploy"])
-        if wanted["throttling"] != current.get("throttling"):
-            params["DefaultRouteSettings"] = _route_settings(wanted["throttling"])
-        if wanted.get("access_log") != current.get("access_log") and wanted.get("access_log"):
-            params["AccessLogSettings"] = _access_log_settings(wanted["access_log"])
-        if params:
-            apigw.update_stage(ApiId=api_id, StageName=name, **params)
-        if not wanted.get("access_log") and current.get("access_log"):
-            apigw.delete_access_log_settings(ApiId=api_id, StageName=name)
-        return dict(live.attrs)
+    def _settings(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {"AutoDeploy": bool(props["auto_deploy"]), "DefaultRouteSettings": _route_settings(props["throttling"])}
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        apigw = ctx.client("apigatewayv2")
-        self.ignore_missing(lambda: apigw.delete_stage(ApiId=live.props["api"], StageName=live.physical_id))
+    def _update(self, ctx: Context, live: LiveResource, **request: Any) -> None:
+        self.call(ctx, "update_stage", ApiId=live.props["api"], StageName=live.physical_id, **request)

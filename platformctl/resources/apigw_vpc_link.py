@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, Resource
 from platformctl.errors import AwsCallError
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.base import Context, unless_gone
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing
+from platformctl.resources.tagging import apigateway_arn
+from platformctl.resources.waiting import WaitFailed, poll
 
 NOT_FOUND = frozenset({"NotFoundException"})
 _GONE_STATES = frozenset({"DELETING"})
@@ -26,21 +28,33 @@ _GONE_STATES = frozenset({"DELETING"})
 _IN_USE_TIMEOUT = 300
 
 
-def _props(link: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": link["Name"],
-        "subnets": sorted(link.get("SubnetIds") or []),
-        "security_groups": sorted(link.get("SecurityGroupIds") or []),
-    }
+def _sorted_ids(path: str) -> Field:
+    return Field(lambda link: sorted(link.get(path) or []))
 
 
-class VpcLink(ResourceKind):
+class VpcLink(DeclarativeKind):
     kind: ClassVar[str] = "apigw.vpc_link"
+    tagging: ClassVar[str | None] = "apigatewayv2"
     service: ClassVar[str] = "apigatewayv2"
+    # GetVpcLinks has no boto3 paginator; a link already DELETING is gone for us.
+    listing = Listing(
+        "get_vpc_links", "Items", pages="token", keep=lambda ctx, link: link.get("VpcLinkStatus") not in _GONE_STATES
+    )
+    tags_shape: ClassVar[str] = "map"
     id_attr: ClassVar[str] = "VpcLinkId"
+    name_source: ClassVar[str | None] = "Name"
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("Name"),
+        "subnets": _sorted_ids("SubnetIds"),
+        "security_groups": _sorted_ids("SecurityGroupIds"),
+    }
     unordered: ClassVar[frozenset[str]] = frozenset({"subnets", "security_groups"})
     create_before_delete: ClassVar[bool] = True
+    create_call: ClassVar[str] = "create_vpc_link"
+    delete_call: ClassVar[str] = "delete_vpc_link"
     not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
+    busy_codes: ClassVar[frozenset[str]] = frozenset({"ConflictException"})
+    busy_timeout: ClassVar[float | None] = _IN_USE_TIMEOUT
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
         result = dict(props)
@@ -50,78 +64,52 @@ class VpcLink(ResourceKind):
                 result[key] = sorted(value)
         return result
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for link in _all_links(ctx):
-            status = link.get("VpcLinkStatus", "")
-            if status in _GONE_STATES:
-                continue
-            live = self.live(
-                ctx,
-                link.get("Tags") or {},
-                name=link["Name"],
-                physical_id=link["VpcLinkId"],
-                props=_props(link),
-                attrs={"VpcLinkId": link["VpcLinkId"]},
-                facts={"status": status},
-            )
-            if live:
-                found.append(live)
-        return found
+    def facts_of(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {"status": item.get("VpcLinkStatus", "")}
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        apigw = ctx.client("apigatewayv2")
-        link = apigw.create_vpc_link(
-            Name=props["name"],
-            SubnetIds=list(props["subnets"]),
-            SecurityGroupIds=list(props["security_groups"]),
-            Tags=ctx.tags_for(resource),
-        )
-        link_id = link["VpcLinkId"]
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Name": props["name"],
+            "SubnetIds": list(props["subnets"]),
+            "SecurityGroupIds": list(props["security_groups"]),
+        }
 
-        def settled() -> dict[str, Any] | None:
-            current = apigw.get_vpc_link(VpcLinkId=link_id)
-            return current if current.get("VpcLinkStatus") in {"AVAILABLE", "FAILED"} else None
-
-        current = link
-        if link.get("VpcLinkStatus") != "AVAILABLE":
-            current = ctx.wait_until(f"VPC link {props['name']} ({resource.id}) to become available", settled)
-        if current.get("VpcLinkStatus") == "FAILED":
-            message = current.get("VpcLinkStatusMessage") or "VPC link creation failed"
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """Needs code: waits until the new link is AVAILABLE; one that FAILED is deleted and reported."""
+        link_id = item["VpcLinkId"]
+        try:
+            wait_until_available(ctx, link_id, f"VPC link {props['name']} ({resource.id})")
+        except WaitFailed as failed:
+            if failed.response["Error"]["Code"] != "VpcLinkFailed":
+                raise
             # A failed link is useless but would read back as ours and equal to the desired props.
-            self.ignore_missing(lambda: apigw.delete_vpc_link(VpcLinkId=link_id))
-            raise AwsCallError(resource.id, "VpcLinkFailed", message)
-        return {"VpcLinkId": link_id}
+            self.ignore_missing(lambda: self.client(ctx).delete_vpc_link(VpcLinkId=link_id))
+            raise AwsCallError(resource.id, "VpcLinkFailed", str(failed)) from None
+        return self.attrs_of(item)
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        apigw = ctx.client("apigatewayv2")
-        link_id = live.physical_id
-        ctx.retry_on(
-            {"ConflictException"},
-            lambda: self.ignore_missing(lambda: apigw.delete_vpc_link(VpcLinkId=link_id)),
-            timeout=_IN_USE_TIMEOUT,
-        )
+    def tag_target(self, ctx: Context, live: LiveResource) -> str:
+        return apigateway_arn(ctx, f"/vpclinks/{live.physical_id}")
+
+    def after_delete(self, ctx: Context, live: LiveResource) -> None:
+        apigw = self.client(ctx)
 
         def gone() -> bool:
-            try:
-                apigw.get_vpc_link(VpcLinkId=link_id)
-            except Exception as exc:
-                if error_code(exc) in NOT_FOUND:
-                    return True
-                raise
-            return False
+            return unless_gone(NOT_FOUND, lambda: apigw.get_vpc_link(VpcLinkId=live.physical_id)) is None
 
         ctx.wait_until(f"VPC link {live.name} ({live.id}) to be deleted", gone)
 
 
-def _all_links(ctx: Context) -> list[dict[str, Any]]:
-    """Every VPC link in the region; GetVpcLinks has no boto3 paginator, so follow NextToken by hand."""
+def wait_until_available(ctx: Context, link_id: str, label: str) -> None:
+    """Until the link is AVAILABLE (asked at once: the create answer can be stale); FAILED fails with AWS's
+    status message. AWS documents up to 10 minutes; the bound is the context's `wait_timeout` (15 by default)."""
     apigw = ctx.client("apigatewayv2")
-    links: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        page = apigw.get_vpc_links(**({"NextToken": token} if token else {}))
-        links.extend(page.get("Items", []))
-        token = page.get("NextToken")
-        if not token:
-            return links
+
+    def available() -> tuple[bool | None, str]:
+        current = apigw.get_vpc_link(VpcLinkId=link_id)
+        status = str(current.get("VpcLinkStatus") or "")
+        if status == "FAILED":
+            raise WaitFailed("VpcLinkFailed", f"{label}: {current.get('VpcLinkStatusMessage') or 'creation failed'}")
+        return (True, "") if status == "AVAILABLE" else (None, status)
+
+    poll(ctx, f"{label} to become available", available)
+

@@ -23,18 +23,20 @@ from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.ecs_service import (
     SCALABLE_DIMENSION,
     OwnedService,
-    error_message,
     our_services,
-    retry_while,
     service_scalable_targets,
 )
+from platformctl.resources.waiting import aws_message as error_message
+from platformctl.resources.waiting import retry_while
 
 TARGET_SUFFIX = "/scaling"
 POLICY_SUFFIX = "/cpu-policy"
 CPU_METRIC = "ECSServiceAverageCPUUtilization"
 _SERVICE = "application-autoscaling"
-_FRESH_TIMEOUT = 60.0
-_ROLE_MESSAGE = re.compile(r"role", re.IGNORECASE)
+# IAM propagation takes seconds; terraform gives it 2 minutes (its propagationTimeout).
+_FRESH_TIMEOUT = 120.0
+# `ValidationException: Unable to assume IAM role: <arn>` while the role (or the service-linked role) propagates.
+_ROLE_MESSAGE = re.compile(r"unable to assume (the )?(iam )?(service linked )?role", re.IGNORECASE)
 # AWS says ObjectNotFoundException; the emulator says ValidationException "No scalable target/policy found".
 _MISSING_MESSAGE = re.compile(r"no scal(able target|ing policy) found", re.IGNORECASE)
 
@@ -64,8 +66,11 @@ def _missing(exc: BaseException) -> bool:
     )
 
 
-def _role_not_ready(exc: BaseException) -> bool:
-    return error_code(exc) == "ValidationException" and bool(_ROLE_MESSAGE.search(error_message(exc)))
+def _role_not_ready(exc: BaseException) -> str | None:
+    """What to wait for when Application Auto Scaling refuses a role it cannot assume yet, else None."""
+    if error_code(exc) == "ValidationException" and _ROLE_MESSAGE.search(error_message(exc)):
+        return "an IAM role to propagate to Application Auto Scaling"
+    return None
 
 
 def _ignore_missing(call: Any) -> None:
@@ -217,7 +222,7 @@ class ScalingPolicy(ResourceKind):
         answer = retry_while(
             ctx,
             # A target registered a moment ago may not be visible to the policy API yet.
-            lambda exc: _missing(exc) or _role_not_ready(exc),
+            lambda exc: "the fresh scalable target to be visible" if _missing(exc) else _role_not_ready(exc),
             lambda: client.put_scaling_policy(
                 PolicyName=props["name"],
                 ServiceNamespace="ecs",

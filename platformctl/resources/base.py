@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from platformctl.aws import Aws, error_code
+from platformctl.aws import Aws, denied, error_code
 from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.naming import TAG_ENV, TAG_ID, TAG_LAYER, TAG_PLATFORM, ownership_tags
+from platformctl.naming import TAG_ENV, TAG_ID, TAG_LAYER, TAG_PLATFORM, ownership_tags, user_tags
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,8 +35,18 @@ class Context:
     # Seconds between polls of asynchronous work; tests against the emulator use small values.
     poll_interval: float = 2.0
     wait_timeout: float = 900.0
+    # platform.yaml's own region when `--region` points elsewhere; None when they are the same. Global
+    # resources made before they carried a region tag belong to it (iam_role.owned_here).
+    home_region: str | None = None
+    # (platform, env) → resources the last tag-index read listed in this env, other platforms' included
+    # (tag_index._fetch_index); engine/neighbours.py finds a renamed platform's leftovers in it.
+    platforms_in_index: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Whether apply waits for the ECS deployments it starts to complete (`apply --no-wait` turns it off).
+    wait_for_deployments: bool = True
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Per thread (one operation runs on one thread): whom to tell what the operation is waiting for.
+    _wait_listeners: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
     def region(self) -> str:
@@ -93,31 +104,90 @@ class Context:
         ]
 
     # ---- waiting and eventual consistency --------------------------------------------------------------
-    def wait_until(self, what: str, check: Callable[[], T | None], timeout: float | None = None) -> T:
-        """Poll `check` with backoff until it returns something truthy; waiters, never fixed sleeps."""
-        deadline = time.monotonic() + (timeout or self.wait_timeout)
-        delay = self.poll_interval
-        while True:
-            result = check()
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"timed out waiting for {what}")
-            time.sleep(delay)
-            delay = min(delay * 1.5, 30.0)
+    @contextmanager
+    def waits_reported_to(self, listener: Callable[[str | None], None]) -> Iterator[None]:
+        """While the block runs on this thread, `waiting(...)` calls go to `listener`.
 
-    def retry_on(self, codes: set[str], call: Callable[[], T], timeout: float | None = None) -> T:
-        """Retry `call` while AWS answers with one of `codes` (e.g. DependencyViolation while ENIs drain)."""
+        The executor wraps each operation in it, so a kind can say what it waits for (a NAT gateway to
+        become available, ENIs of deleted tasks to go) without knowing who shows it, or how.
+        """
+        previous = getattr(self._wait_listeners, "listener", None)
+        self._wait_listeners.listener = listener
+        try:
+            yield
+        finally:
+            self._wait_listeners.listener = previous
+
+    def waiting(self, what: str | None) -> None:
+        """Say what the current operation waits for (`waiting for ...`), or None once it no longer waits."""
+        listener = getattr(self._wait_listeners, "listener", None)
+        if listener is not None:
+            listener(what)
+
+    def wait_until(self, what: str, check: Callable[[], T | None], timeout: float | None = None) -> T:
+        """Poll `check` with backoff until it returns something truthy; waiters, never fixed sleeps.
+
+        From the first poll that finds it not done, `waiting for <what>` is reported (see `waiting`).
+        """
         deadline = time.monotonic() + (timeout or self.wait_timeout)
         delay = self.poll_interval
-        while True:
-            try:
-                return call()
-            except Exception as exc:
-                if error_code(exc) not in codes or time.monotonic() > deadline:
-                    raise
-            time.sleep(delay)
-            delay = min(delay * 1.5, 30.0)
+        reported = False
+        try:
+            while True:
+                result = check()
+                if result:
+                    return result
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"timed out waiting for {what}")
+                if not reported:
+                    self.waiting(f"waiting for {what}")
+                    reported = True
+                time.sleep(delay)
+                delay = min(delay * 1.5, 30.0)
+        finally:
+            if reported:
+                self.waiting(None)
+
+    def retry_on(
+        self, codes: set[str], call: Callable[[], T], timeout: float | None = None, what: str | None = None
+    ) -> T:
+        """Retry `call` while AWS answers with one of `codes` (e.g. DependencyViolation while ENIs drain).
+
+        With `what`, `waiting for <what>` is reported from the first retry on (see `waiting`). A refusal of
+        the caller (aws.DENIED_CODES: a missing permission, expired credentials) fails at once even if
+        `codes` names it: no wait makes a permission appear.
+        """
+        deadline = time.monotonic() + (timeout or self.wait_timeout)
+        delay = self.poll_interval
+        reported = False
+        try:
+            while True:
+                try:
+                    return call()
+                except Exception as exc:
+                    if denied(exc) or error_code(exc) not in codes or time.monotonic() > deadline:
+                        raise
+                if what and not reported:
+                    self.waiting(f"waiting for {what}")
+                    reported = True
+                time.sleep(delay)
+                delay = min(delay * 1.5, 30.0)
+        finally:
+            if reported:
+                self.waiting(None)
+
+
+@dataclass(frozen=True)
+class KeyedList:
+    """How to tell the items of a list prop apart: what they are called and each one's key.
+
+    The planner compares such a list item by item by key, not by position: adding one item is one change
+    (`body.widgets[search: queue]`), not a shift of every later index. The items' order is still compared
+    (it can be meaningful, a dashboard's layout): a different order of the same keys is one change of its own.
+    """
+
+    noun: str  # what one item is called, e.g. "widget"
+    key: Callable[[Any], str]  # an item → its key, unique within the list
 
 
 class ResourceKind:
@@ -137,9 +207,25 @@ class ResourceKind:
     create_before_delete: ClassVar[bool] = False
     # Error codes that mean "already gone" on delete.
     not_found_codes: ClassVar[frozenset[str]] = frozenset()
+    # Props whose values, together, AWS allows only once among live resources of this kind (e.g. a group's
+    # VPC and name): a create waits for the delete of a live resource holding the same values.
+    unique_props: ClassVar[tuple[str, ...]] = ()
+    # List props compared item by item by key (see KeyedList), by path: `body.widgets`; `[]` stands for every
+    # item of a keyed list above it (`body.widgets[].properties.metrics`).
+    keyed_lists: ClassVar[dict[str, KeyedList]] = {}
     # Reads this kind shares with others (each cached for the pass, e.g. the tag index): started before any
     # kind reads, so they run alongside the kinds' own listings instead of after the first of them.
     shared_reads: ClassVar[tuple[Callable[[Context], Any], ...]] = ()
+    # How AWS tags this kind in place: a row of `resources/tagging.py` (e.g. "ec2", "ecs", "elbv2"), or None
+    # for a kind AWS cannot tag, or whose read finds it through a parent and so cannot tell its own tags
+    # (routes, aliases, subscriptions...): its tags are then set at create only and never compared.
+    tagging: ClassVar[str | None] = None
+    # Whether `read` takes this kind's tags from the shared tag index, which lags behind tag changes on AWS:
+    # a tag difference the plan would show is then confirmed with the resource's own service first.
+    tags_from_index: ClassVar[bool] = False
+    # Whether this kind's read, by its own service in a call or two, can confirm that a platform the tag index
+    # names really has resources here (engine/neighbours.py). Every platform has one; the index may be stale.
+    witness: ClassVar[bool] = False
 
     def read(self, ctx: Context) -> list[LiveResource]:
         raise NotImplementedError
@@ -158,6 +244,14 @@ class ResourceKind:
         """
         return props
 
+    def desired_tags(self, resource: Resource) -> dict[str, str]:
+        """The user tags `resource` should carry: the specs' tags, plus any the kind adds (EC2's Name)."""
+        return dict(resource.tags)
+
+    def tag_target(self, ctx: Context, live: LiveResource) -> str:
+        """What the kind's tagging calls name the resource by (an ARN, an id, a queue URL, a role name)."""
+        return live.physical_id
+
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -174,11 +268,31 @@ class ResourceKind:
     def delete(self, ctx: Context, live: LiveResource) -> None:
         raise NotImplementedError
 
+    def conflicts(self, wanted: dict[str, Any], live: dict[str, Any]) -> bool:
+        """Whether AWS refuses to create a resource with props `wanted` while one with props `live` exists.
+
+        The engine then orders the create after that live resource's delete, when the plan deletes it,
+        instead of letting AWS refuse the create. `wanted` is resolved against live attrs; a value not known
+        before apply never conflicts. Override where uniqueness is more than equality (subnet CIDRs overlap).
+        """
+        return bool(self.unique_props) and all(
+            wanted.get(prop) == live.get(prop) and wanted.get(prop) is not None for prop in self.unique_props
+        )
+
     def data_loss(self, live: LiveResource) -> str | None:
         """What would be lost if this live resource went away, in words (from its facts), or None.
 
         The plan marks deletes and replacements of such a resource, and apply / destroy refuse them unless
         --allow-data-loss is given.
+        """
+        return None
+
+    def undeletable(self, live: LiveResource) -> str | None:
+        """Why AWS refuses to delete this live resource for now (it goes away by itself), or None.
+
+        The plan leaves such a resource the specs no longer want as unchanged, with this reason, instead of
+        a delete that cannot succeed and would show again after every apply (an SNS subscription pending
+        confirmation).
         """
         return None
 
@@ -208,6 +322,7 @@ class ResourceKind:
             props=props,
             attrs=attrs,
             facts=facts or {},
+            tags=user_tags(tags) if self.tagging is not None else None,
         )
 
     def ignore_missing(self, call: Callable[[], Any]) -> None:

@@ -11,37 +11,25 @@ happily overwrite someone else's alarm of the same name, create first makes sure
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.errors import AwsCallError
+from platformctl.engine.model import LiveResource, Resource
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
-from platformctl.resources.tag_index import tags_for_arns
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing
 
-_NOT_FOUND = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 # AWS's default when an alarm was written without TreatMissingData.
 _DEFAULT_TREAT_MISSING = "missing"
 
 
-def _props(alarm: dict[str, Any]) -> dict[str, Any]:
+def _facts(alarm: dict[str, Any]) -> dict[str, Any]:
+    """Its state, for `status`: in the listing the read makes anyway, so it costs no call."""
     return {
-        "name": alarm["AlarmName"],
-        "description": alarm.get("AlarmDescription", ""),
-        "namespace": alarm["Namespace"],
-        "metric": alarm["MetricName"],
-        "dimensions": {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])},
-        "statistic": alarm.get("Statistic", ""),
-        "period": int(alarm["Period"]),
-        "evaluation_periods": int(alarm["EvaluationPeriods"]),
-        "threshold": float(alarm["Threshold"]),
-        "comparison": alarm["ComparisonOperator"],
-        "treat_missing": alarm.get("TreatMissingData", _DEFAULT_TREAT_MISSING),
+        "state": alarm.get("StateValue"),
+        "reason": alarm.get("StateReason", ""),
+        "since": alarm.get("StateUpdatedTimestamp"),
     }
-
-
-def _attrs(alarm: dict[str, Any]) -> dict[str, Any]:
-    return {"AlarmArn": alarm["AlarmArn"], "AlarmName": alarm["AlarmName"]}
 
 
 def _request(props: dict[str, Any]) -> dict[str, Any]:
@@ -57,95 +45,78 @@ def _request(props: dict[str, Any]) -> dict[str, Any]:
         "Threshold": float(props["threshold"]),
         "ComparisonOperator": props["comparison"],
         "TreatMissingData": props["treat_missing"],
+        # Whom the alarm notifies going into ALARM and back to OK (the alerts topic: layers/alerts.py).
+        "AlarmActions": list(props.get("alarm_actions") or []),
+        "OKActions": list(props.get("ok_actions") or []),
     }
 
 
-class MetricAlarm(ResourceKind):
+def _put(source: Any, convert: Any = None) -> Field:
+    """A field PutMetricAlarm rewrites in place: every one but the name, all in one call (`put`)."""
+    return Field(source, convert, setter="put")
+
+
+class MetricAlarm(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "cloudwatch.alarm"
     service: ClassVar[str] = "cloudwatch"
-    id_attr: ClassVar[str] = "AlarmArn"
-    updatable: ClassVar[frozenset[str]] = frozenset(
-        {
-            "description",
-            "namespace",
-            "metric",
-            "dimensions",
-            "statistic",
-            "period",
-            "evaluation_periods",
-            "threshold",
-            "comparison",
-            "treat_missing",
-        }
+    tagging: ClassVar[str | None] = "cloudwatch"
+    tags_from: ClassVar[str] = "index"
+    tags_from_index: ClassVar[bool] = True
+    listing = Listing(
+        "describe_alarms",
+        "MetricAlarms",
+        lambda ctx: {"AlarmNamePrefix": f"{ctx.platform}-{ctx.env}-", "AlarmTypes": ["MetricAlarm"]},
     )
-    not_found_codes: ClassVar[frozenset[str]] = _NOT_FOUND
+    id_attr: ClassVar[str] = "AlarmArn"
+    name_source: ClassVar[str | None] = "AlarmName"
+    attrs: ClassVar[dict[str, str]] = {"AlarmArn": "AlarmArn", "AlarmName": "AlarmName"}
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("AlarmName"),
+        "description": _put(lambda alarm: alarm.get("AlarmDescription", "")),
+        "namespace": _put("Namespace"),
+        "metric": _put("MetricName"),
+        "dimensions": _put(lambda alarm: {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}),
+        "statistic": _put(lambda alarm: alarm.get("Statistic", "")),
+        "period": _put("Period", int),
+        "evaluation_periods": _put("EvaluationPeriods", int),
+        "threshold": _put("Threshold", float),
+        "comparison": _put("ComparisonOperator"),
+        "treat_missing": _put(lambda alarm: alarm.get("TreatMissingData", _DEFAULT_TREAT_MISSING)),
+        "alarm_actions": _put(lambda alarm: sorted(alarm.get("AlarmActions", []))),
+        "ok_actions": _put(lambda alarm: sorted(alarm.get("OKActions", []))),
+    }
+    unordered: ClassVar[frozenset[str]] = frozenset({"alarm_actions", "ok_actions"})
+    create_call: ClassVar[str] = "put_metric_alarm"
+    taken_code: ClassVar[str] = "AlarmExists"
+    delete_call: ClassVar[str] = "delete_alarms"
+    not_found_codes: ClassVar[frozenset[str]] = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        cloudwatch = ctx.client("cloudwatch")
-        pages = cloudwatch.get_paginator("describe_alarms").paginate(
-            AlarmNamePrefix=f"{ctx.platform}-{ctx.env}-", AlarmTypes=["MetricAlarm"]
-        )
-        alarms = [alarm for page in pages for alarm in page.get("MetricAlarms", [])]
-        tags = tags_for_arns(ctx, (alarm["AlarmArn"] for alarm in alarms), lambda arn: _tags(ctx, arn))
-        found: list[LiveResource] = []
-        for alarm in alarms:
-            if alarm["AlarmArn"] not in tags:
-                continue  # deleted between the listing and the tag call
-            live = self.live(
-                ctx,
-                tags[alarm["AlarmArn"]],
-                name=alarm["AlarmName"],
-                physical_id=alarm["AlarmArn"],
-                props=_props(alarm),
-                attrs=_attrs(alarm),
-            )
-            if live:
-                found.append(live)
-        return found
+    def facts_of(self, item: dict[str, Any]) -> dict[str, Any]:
+        return _facts(item)
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        cloudwatch = ctx.client("cloudwatch")
-        name = props["name"]
-        existing = _describe(ctx, name)
-        existing_tags = _tags(ctx, existing["AlarmArn"]) if existing is not None else None
-        if existing_tags is not None:
-            owner = ctx.identity(existing_tags)
-            if owner is None or owner[0] != resource.id:
-                raise AwsCallError(
-                    resource.id, "AlarmExists", f"a CloudWatch alarm named {name} exists and is not ours"
-                )
-        cloudwatch.put_metric_alarm(**_request(props), Tags=tag_list(ctx.tags_for(resource)))
-        alarm = ctx.wait_until(f"alarm {name} to be listed", lambda: _describe(ctx, name), timeout=60)
-        return _attrs(alarm)
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return _request(props)
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        desired = {key: props[key] for key in self.updatable}
-        current = {key: live.props.get(key) for key in self.updatable}
-        if desired != current:
-            # The whole alarm is written again (AWS ignores tags on an update, and they are unchanged).
-            ctx.client("cloudwatch").put_metric_alarm(**_request({**props, "name": live.name}))
-        return dict(live.attrs)
+    def existing(self, ctx: Context, props: dict[str, Any]) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
+        """PutMetricAlarm would overwrite an alarm of the same name instead of failing."""
+        alarm = _describe(ctx, props["name"])
+        tags = self.fetch_tags(ctx, [alarm["AlarmArn"]]) if alarm is not None else {}
+        return [(alarm, tags[alarm["AlarmArn"]])] if alarm is not None and alarm["AlarmArn"] in tags else []
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        cloudwatch = ctx.client("cloudwatch")
-        self.ignore_missing(lambda: cloudwatch.delete_alarms(AlarmNames=[live.name]))
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """PutMetricAlarm answers with nothing: the ARN is the listed alarm's (listing lags the write)."""
+        alarm = ctx.wait_until(f"alarm {props['name']} to be listed", lambda: _describe(ctx, props["name"]), timeout=60)
+        return self.attrs_of(alarm)
+
+    def put(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """The whole alarm is written again (AWS ignores tags on an update, and they are unchanged)."""
+        self.call(ctx, "put_metric_alarm", **_request({**props, "name": live.name}))
+
+    def delete_request(self, live: LiveResource) -> dict[str, Any]:
+        return {"AlarmNames": [live.name]}
 
 
 def _describe(ctx: Context, name: str) -> dict[str, Any] | None:
     alarms = ctx.client("cloudwatch").describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm"])["MetricAlarms"]
     return alarms[0] if alarms else None
-
-
-def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
-    """An alarm's tags asked of CloudWatch itself; None when it was deleted since it was listed."""
-    return unless_gone(
-        _NOT_FOUND, lambda: tag_dict(ctx.client("cloudwatch").list_tags_for_resource(ResourceARN=arn).get("Tags"))
-    )

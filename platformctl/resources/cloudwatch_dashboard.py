@@ -18,18 +18,20 @@ behind under an older name.
 PutDashboard silently overwrites a dashboard of the same name, so create refuses when one exists already:
 had it been ours, read would have found it through our cluster. The body is compared as parsed JSON with
 dict keys sorted (AWS need not keep our key order); widget lists keep their order, which is the layout.
+Widgets are compared by title and a widget's metrics by what they measure (`keyed_lists`), so a service
+added to the specs shows as its new widgets, not as every later widget shifted by one.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.errors import AwsCallError
+from platformctl.engine.model import LiveResource, Resource
 from platformctl.naming import TAG_ID, TAG_LAYER
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.base import Context, KeyedList, unless_gone
+from platformctl.resources.declarative import DeclarativeKind, Field, Owned
 from platformctl.resources.ecs_cluster import our_clusters
 
 LAYER = "api"
@@ -51,15 +53,43 @@ def sort_keys(value: Any) -> Any:
     return value
 
 
+def widget_key(widget: Any) -> str:
+    """A widget's title; a widget without one (a hand-made edit) is known by its whole content."""
+    title = widget.get("properties", {}).get("title") if isinstance(widget, dict) else None
+    if isinstance(title, str) and title:
+        return title
+    return json.dumps(widget, sort_keys=True, default=str)
+
+
+def metric_key(metric: Any) -> str:
+    """What a metric line measures: namespace, metric name and dimensions; its rendering options (a trailing
+    `{"yAxis": ...}`) are not part of it."""
+    if isinstance(metric, list):
+        return " ".join(str(part) for part in metric if not isinstance(part, dict))
+    return json.dumps(metric, sort_keys=True, default=str)
+
+
 def _body_json(body: dict[str, Any]) -> str:
     return json.dumps(sort_keys(body), separators=(",", ":"))
 
 
-class Dashboard(ResourceKind):
+class Dashboard(DeclarativeKind):
     kind: ClassVar[str] = "cloudwatch.dashboard"
     service: ClassVar[str] = "cloudwatch"
     id_attr: ClassVar[str] = "DashboardName"
-    updatable: ClassVar[frozenset[str]] = frozenset({"body"})
+    attrs: ClassVar[dict[str, str]] = {"DashboardName": "DashboardName", "DashboardArn": "DashboardArn"}
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("DashboardName"),
+        "body": Field(lambda answer: sort_keys(_parse(answer.get("DashboardBody"))), setter="put"),
+    }
+    keyed_lists: ClassVar[dict[str, KeyedList]] = {
+        "body.widgets": KeyedList("widget", widget_key),
+        "body.widgets[].properties.metrics": KeyedList("metric", metric_key),
+    }
+    create_call: ClassVar[str] = "put_dashboard"
+    tags_param: ClassVar[str | None] = None  # dashboards cannot be tagged
+    taken_code: ClassVar[str] = "DashboardExists"
+    delete_call: ClassVar[str] = "delete_dashboards"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({NOT_FOUND})
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
@@ -67,69 +97,45 @@ class Dashboard(ResourceKind):
             return {**props, "body": sort_keys(props["body"])}
         return props
 
-    def read(self, ctx: Context) -> list[LiveResource]:
+    def owned(self, ctx: Context) -> list[Owned]:
+        """Needs code: a dashboard is ours by its name, our cluster's: one get_dashboard per cluster, no listing."""
         clusters = our_clusters(ctx)
-        if not clusters:
-            return []  # no cluster of ours: no dashboard can be ours, nothing to list
-        cloudwatch = ctx.client("cloudwatch")
-        found: list[LiveResource] = []
-        for cluster in clusters:
-            try:
-                answer = cloudwatch.get_dashboard(DashboardName=cluster.name)
-            except Exception as exc:
-                if error_code(exc) == NOT_FOUND:
-                    continue  # none (yet, or any more)
-                raise
+        answers = ctx.map(lambda cluster: self._get(ctx, cluster.name), clusters)
+        return [
             # Not taggable itself: it carries the cluster's ownership under its own logical id and layer.
-            tags = {**cluster.tags, TAG_ID: dashboard_logical_id(cluster.logical_id), TAG_LAYER: LAYER}
-            live = self.live(
-                ctx,
-                tags,
-                name=cluster.name,
-                physical_id=cluster.name,
-                props=self.canonical({"name": cluster.name, "body": _parse(answer.get("DashboardBody"))}),
-                attrs={"DashboardName": cluster.name, "DashboardArn": answer.get("DashboardArn")},
+            Owned(
+                {**answer, "DashboardName": cluster.name},
+                {**cluster.tags, TAG_ID: dashboard_logical_id(cluster.logical_id), TAG_LAYER: LAYER},
+                cluster.name,
+                answer.get("DashboardArn", ""),
+                cluster.name,
             )
-            if live:
-                found.append(live)
-        return found
+            for cluster, answer in zip(clusters, answers, strict=True)
+            if answer is not None  # none (yet, or any more)
+        ]
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        cloudwatch = ctx.client("cloudwatch")
-        name = props["name"]
-        try:
-            cloudwatch.get_dashboard(DashboardName=name)
-        except Exception as exc:
-            if error_code(exc) != NOT_FOUND:
-                raise
-        else:
-            raise AwsCallError(resource.id, "DashboardExists", f"a dashboard named {name} exists and is not ours")
-        cloudwatch.put_dashboard(DashboardName=name, DashboardBody=_body_json(props["body"]))
-        return self._attrs(ctx, name)
+    def _get(self, ctx: Context, name: str) -> dict[str, Any] | None:
+        return unless_gone(self.not_found_codes, lambda: self.client(ctx).get_dashboard(DashboardName=name))
 
-    def _attrs(self, ctx: Context, name: str) -> dict[str, Any]:
+    def existing(self, ctx: Context, props: dict[str, Any]) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
+        """PutDashboard overwrites a dashboard of the same name; had it been ours, read would have found it."""
+        answer = self._get(ctx, props["name"])
+        return [({**answer, "DashboardName": props["name"]}, {})] if answer is not None else []
+
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"DashboardName": props["name"], "DashboardBody": _body_json(props["body"])}
+
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         """PutDashboard answers without the ARN; ask for it (briefly retrying a read that lags the write)."""
-        cloudwatch = ctx.client("cloudwatch")
+        cloudwatch, name = self.client(ctx), props["name"]
         answer = ctx.retry_on({NOT_FOUND}, lambda: cloudwatch.get_dashboard(DashboardName=name), timeout=30)
         return {"DashboardName": name, "DashboardArn": answer["DashboardArn"]}
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        if sort_keys(props["body"]) != sort_keys(live.props.get("body")):
-            ctx.client("cloudwatch").put_dashboard(
-                DashboardName=live.physical_id, DashboardBody=_body_json(props["body"])
-            )
-        return dict(live.attrs)
+    def put(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self.call(ctx, "put_dashboard", DashboardName=live.physical_id, DashboardBody=_body_json(props["body"]))
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        cloudwatch = ctx.client("cloudwatch")
-        self.ignore_missing(lambda: cloudwatch.delete_dashboards(DashboardNames=[live.physical_id]))
+    def delete_request(self, live: LiveResource) -> dict[str, Any]:
+        return {"DashboardNames": [live.physical_id]}
 
 
 def _parse(text: str | None) -> dict[str, Any]:

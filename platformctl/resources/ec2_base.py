@@ -1,72 +1,53 @@
 """What every EC2 kind shares: one tag-filtered describe call finds everything we own of that kind.
 
-A subclass declares its describe operation, the response key holding the items and its TagSpecifications
-resource type, and maps one item to props (and attrs, when more than the id is referenced).
+EC2 is the simplest case of `declarative.DeclarativeKind`: its describes filter by our tags server-side
+and carry the tags in each item, and its creates take them as TagSpecifications. A subclass declares its
+listing with `ec2_listing`, its TagSpecifications resource type (`tag_type`), its fields and its calls.
+Groups, subnets and VPCs that AWS refuses to delete while something still stands in them declare
+`waits_for_blockers` (ec2_blockers names what will not go by itself).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from platformctl.engine.model import LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, ec2_tag_spec, tag_dict
+from platformctl.resources.base import Context, ec2_tag_spec
+from platformctl.resources.declarative import DeclarativeKind, Listing, _keep_all
+from platformctl.resources.ec2_blockers import delete_when_free
 
 
-class Ec2Kind(ResourceKind):
+def ec2_listing(
+    operation: str,
+    key: str,
+    *filters: dict[str, Any],
+    param: str = "Filters",
+    pages: str = "paginator",
+    keep: Any = _keep_all,
+) -> Listing:
+    """A describe filtered server-side by our platform and env tags (and `filters`); `param` is
+    `Filter` for describe_nat_gateways, `Filters` for everything else."""
+    return Listing(operation, key, lambda ctx: {param: [*ctx.ec2_owner_filters(), *filters]}, pages, keep)
+
+
+class Ec2Kind(DeclarativeKind):
     service: ClassVar[str] = "ec2"
-    describe: ClassVar[str]  # e.g. "describe_subnets"
-    items_key: ClassVar[str]  # e.g. "Subnets"
+    tagging: ClassVar[str | None] = "ec2"
+    name_source: ClassVar[str | None] = "tag:Name"
     tag_type: ClassVar[str]  # TagSpecifications ResourceType, e.g. "subnet"
-    # describe_nat_gateways spells its filter parameter `Filter`; everything else `Filters`.
-    filter_param: ClassVar[str] = "Filters"
-    # describe_addresses does not paginate: one call returns every address in the region.
-    paginated: ClassVar[bool] = True
+    waits_for_blockers: ClassVar[bool] = False
 
-    def extra_filters(self) -> list[dict[str, Any]]:
-        return []
+    def desired_tags(self, resource: Resource) -> dict[str, str]:
+        """The specs' tags plus the Name we give every EC2 resource at create (see create_tags)."""
+        return {**resource.tags, "Name": resource.name}
 
-    def keep(self, item: dict[str, Any]) -> bool:
-        """Whether a tagged item counts as live (a NAT gateway being deleted does not)."""
-        return True
-
-    def props_of(self, item: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def attrs_of(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {self.id_attr: item[self.id_attr]}
-
-    def owned_items(self, ctx: Context) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
-        """(item, tags) for every item of this kind that carries our tags."""
-        client = ctx.client("ec2")
-        request = {self.filter_param: [*ctx.ec2_owner_filters(), *self.extra_filters()]}
-        pages = (
-            client.get_paginator(self.describe).paginate(**request)
-            if self.paginated
-            else [getattr(client, self.describe)(**request)]
-        )
-        for page in pages:
-            for item in page[self.items_key]:
-                tags = tag_dict(item.get("Tags"))
-                if ctx.identity(tags) is not None and self.keep(item):
-                    yield item, tags
-
-    def read(self, ctx: Context) -> list[LiveResource]:
-        return [self.to_live(ctx, item, tags, self.props_of(item)) for item, tags in self.owned_items(ctx)]
-
-    def to_live(self, ctx: Context, item: dict[str, Any], tags: dict[str, str], props: dict[str, Any]) -> LiveResource:
-        physical_id = item[self.id_attr]
-        live = self.live(
-            ctx,
-            tags,
-            name=tags.get("Name") or physical_id,
-            physical_id=physical_id,
-            props=props,
-            attrs=self.attrs_of(item),
-        )
-        assert live is not None  # owned_items yields only what is ours
-        return live
-
-    def tag_specifications(self, ctx: Context, resource: Resource) -> list[dict[str, Any]]:
+    def create_tags(self, ctx: Context, resource: Resource) -> dict[str, Any]:
         """Our tags plus a Name (what the EC2 console shows), for the create call itself."""
-        return ec2_tag_spec(self.tag_type, {**ctx.tags_for(resource), "Name": resource.name})
+        return {"TagSpecifications": ec2_tag_spec(self.tag_type, {**ctx.tags_for(resource), "Name": resource.name})}
+
+    def delete(self, ctx: Context, live: LiveResource) -> None:
+        if not self.waits_for_blockers:
+            super().delete(ctx, live)
+            return
+        # Waits while what is in it goes by itself (ENIs of deleted tasks); names at once what will not.
+        delete_when_free(ctx, self.tag_type, live.physical_id, lambda: DeclarativeKind.delete(self, ctx, live))

@@ -10,56 +10,59 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, Resource
 from platformctl.errors import AwsCallError
-from platformctl.resources.base import Context
-from platformctl.resources.ec2_base import Ec2Kind
+from platformctl.resources.base import Context, unless_gone
+from platformctl.resources.declarative import Field
+from platformctl.resources.ec2_base import Ec2Kind, ec2_listing
+from platformctl.resources.waiting import poll
 
 _LIVE_STATES = ["pending", "available"]
-# Codes describe answers with for a gateway it does not know (yet, just after create, or any more).
-_NOT_FOUND = {"NatGatewayNotFound", "InvalidNatGatewayID.NotFound"}
-# A just-created subnet or address can be briefly invisible to create_nat_gateway (eventual consistency).
-_FRESH_NOT_FOUND = {"InvalidSubnetID.NotFound", "InvalidAllocationID.NotFound"}
+
+
+def _allocation(nat: dict[str, Any]) -> str | None:
+    """The primary address's allocation; secondary addresses (if someone added any) are not the prop."""
+    addresses = nat.get("NatGatewayAddresses") or []
+    primary = [a for a in addresses if a.get("IsPrimary")] or addresses
+    return primary[0].get("AllocationId") if primary else None
 
 
 class NatGateway(Ec2Kind):
     kind: ClassVar[str] = "ec2.nat_gateway"
-    describe: ClassVar[str] = "describe_nat_gateways"
-    items_key: ClassVar[str] = "NatGateways"
+    # The state filter says so already; `keep` checks again for endpoints that ignore it.
+    listing = ec2_listing(
+        "describe_nat_gateways",
+        "NatGateways",
+        {"Name": "state", "Values": _LIVE_STATES},
+        param="Filter",
+        keep=lambda ctx, nat: nat.get("State") in _LIVE_STATES,
+    )
     tag_type: ClassVar[str] = "natgateway"
-    filter_param: ClassVar[str] = "Filter"
     id_attr: ClassVar[str] = "NatGatewayId"
+    fields: ClassVar[dict[str, Field]] = {"subnet": Field("SubnetId"), "allocation": Field(_allocation)}
+    create_call: ClassVar[str] = "create_nat_gateway"
+    create_result: ClassVar[str] = "NatGateway"
+    delete_call: ClassVar[str] = "delete_nat_gateway"
     create_before_delete: ClassVar[bool] = True
-    not_found_codes: ClassVar[frozenset[str]] = frozenset(_NOT_FOUND)
+    # What describe answers for a gateway it does not know (yet, just after create, or any more).
+    not_found_codes: ClassVar[frozenset[str]] = frozenset({"NatGatewayNotFound", "InvalidNatGatewayID.NotFound"})
+    # A just-created subnet or address can be briefly invisible to create_nat_gateway (eventual consistency).
+    retry_codes: ClassVar[frozenset[str]] = frozenset({"InvalidSubnetID.NotFound", "InvalidAllocationID.NotFound"})
 
-    def extra_filters(self) -> list[dict[str, Any]]:
-        return [{"Name": "state", "Values": _LIVE_STATES}]
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"SubnetId": props["subnet"], "AllocationId": props["allocation"], "ConnectivityType": "public"}
 
-    def keep(self, nat: dict[str, Any]) -> bool:
-        return nat.get("State") in _LIVE_STATES  # the filter says so already; kept for endpoints that ignore it
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """AWS builds the gateway asynchronously (1-2 minutes): wait until it is available, or say why it failed.
 
-    def props_of(self, nat: dict[str, Any]) -> dict[str, Any]:
-        return {"subnet": nat["SubnetId"], "allocation": _allocation(nat)}
+        Bounded by the context's `wait_timeout`; the step then fails naming the gateway and its last state.
+        """
+        nat_id = item["NatGatewayId"]
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        ec2 = ctx.client("ec2")
-        nat = ctx.retry_on(
-            _FRESH_NOT_FOUND,
-            lambda: ec2.create_nat_gateway(
-                SubnetId=props["subnet"],
-                AllocationId=props["allocation"],
-                ConnectivityType="public",
-                TagSpecifications=self.tag_specifications(ctx, resource),
-            )["NatGateway"],
-            timeout=60,
-        )
-        nat_id = nat["NatGatewayId"]
-
-        def available() -> bool:
-            state = _describe(ctx, nat_id)
+        def available() -> tuple[bool | None, str]:
+            state = self._describe(ctx, nat_id)
             if state is None:
-                return False  # not visible yet
+                return None, f"{nat_id} not visible yet"
             if state.get("State") == "failed":
                 raise AwsCallError(
                     resource.id,
@@ -68,35 +71,24 @@ class NatGateway(Ec2Kind):
                 )
             if state.get("State") in ("deleting", "deleted"):
                 raise AwsCallError(resource.id, "NatGatewayDeleted", f"NAT gateway {nat_id} was deleted")
-            return state.get("State") == "available"
+            return (True if state.get("State") == "available" else None), f"{nat_id} {state.get('State')}"
 
-        ctx.wait_until(f"NAT gateway {nat_id} ({resource.id}) to become available", available)
+        poll(ctx, f"{resource.id} to become available", available)
         return {"NatGatewayId": nat_id}
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        ec2 = ctx.client("ec2")
-        self.ignore_missing(lambda: ec2.delete_nat_gateway(NatGatewayId=live.physical_id))
+    def after_delete(self, ctx: Context, live: LiveResource) -> None:
+        """The address and the subnet stay in use until the gateway is fully deleted (about a minute)."""
 
-        def gone() -> bool:
-            state = _describe(ctx, live.physical_id)
-            return state is None or state.get("State") in ("deleted", "failed")
+        def gone() -> tuple[bool | None, str]:
+            state = self._describe(ctx, live.physical_id)
+            if state is None or state.get("State") in ("deleted", "failed"):
+                return True, ""
+            return None, f"{live.physical_id} {state.get('State')}"
 
-        # Waiting matters: the address and the subnet stay in use until the gateway is fully deleted.
-        ctx.wait_until(f"NAT gateway {live.physical_id} ({live.id}) to be deleted", gone)
+        poll(ctx, f"{live.id} to be deleted", gone)
 
-
-def _describe(ctx: Context, nat_id: str) -> dict[str, Any] | None:
-    try:
-        gateways = ctx.client("ec2").describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"]
-    except Exception as exc:
-        if error_code(exc) in _NOT_FOUND:
-            return None
-        raise
-    return gateways[0] if gateways else None
-
-
-def _allocation(nat: dict[str, Any]) -> str | None:
-    """The primary address's allocation; secondary addresses (if someone added any) are not the prop."""
-    addresses = nat.get("NatGatewayAddresses") or []
-    primary = [a for a in addresses if a.get("IsPrimary")] or addresses
-    return primary[0].get("AllocationId") if primary else None
+    def _describe(self, ctx: Context, nat_id: str) -> dict[str, Any] | None:
+        ec2 = self.client(ctx)
+        answer = unless_gone(self.not_found_codes, lambda: ec2.describe_nat_gateways(NatGatewayIds=[nat_id]))
+        gateways = (answer or {}).get("NatGateways") or []
+        return gateways[0] if gateways else None

@@ -10,12 +10,14 @@ it with replace_route.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.resources.base import Context
-from platformctl.resources.ec2_base import Ec2Kind
+from platformctl.engine.model import LiveResource
+from platformctl.resources.base import Context, unless_gone
+from platformctl.resources.declarative import Field
+from platformctl.resources.ec2_base import Ec2Kind, ec2_listing
 
 # Target id prefix → the create_route/replace_route parameter that takes it.
 _TARGET_PARAMS: dict[str, str] = {
@@ -51,50 +53,42 @@ _ASSOCIATION_NOT_FOUND = {"InvalidAssociationID.NotFound"}
 
 class RouteTable(Ec2Kind):
     kind: ClassVar[str] = "ec2.route_table"
-    describe: ClassVar[str] = "describe_route_tables"
-    items_key: ClassVar[str] = "RouteTables"
+    listing = ec2_listing("describe_route_tables", "RouteTables")
     tag_type: ClassVar[str] = "route-table"
     id_attr: ClassVar[str] = "RouteTableId"
-    updatable: ClassVar[frozenset[str]] = frozenset({"routes", "subnets"})
+    fields: ClassVar[dict[str, Field]] = {
+        "vpc": Field("VpcId"),
+        "routes": Field(lambda table: _routes(table), setter="set_routes", initial=[]),
+        "subnets": Field(lambda table: sorted(_associations(table)), setter="set_subnets", initial=[]),
+    }
     unordered: ClassVar[frozenset[str]] = frozenset({"routes", "subnets"})
+    create_call: ClassVar[str] = "create_route_table"
+    create_result: ClassVar[str] = "RouteTable"
+    delete_call: ClassVar[str] = "delete_route_table"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"InvalidRouteTableID.NotFound"})
+    retry_codes: ClassVar[frozenset[str]] = frozenset(_FRESH_NOT_FOUND)
+    busy_codes: ClassVar[frozenset[str]] = frozenset({"DependencyViolation"})
 
-    def props_of(self, table: dict[str, Any]) -> dict[str, Any]:
-        return {"vpc": table["VpcId"], "routes": _routes(table), "subnets": sorted(_associations(table))}
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"VpcId": props["vpc"]}
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        ec2 = ctx.client("ec2")
-        table = ec2.create_route_table(VpcId=props["vpc"], TagSpecifications=self.tag_specifications(ctx, resource))
-        table_id = table["RouteTable"]["RouteTableId"]
-        for route in props.get("routes") or []:
-            self._route(ctx, "create_route", table_id, route)
-        for subnet_id in props.get("subnets") or []:
-            self._associate(ctx, table_id, subnet_id)
-        return {"RouteTableId": table_id}
-
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        ec2 = ctx.client("ec2")
+    def set_routes(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
         table_id = live.physical_id
         have = {r["destination"]: r["target"] for r in live.props.get("routes") or []}
         want = {r["destination"]: r["target"] for r in props.get("routes") or []}
         for destination, target in want.items():
-            if destination not in have:
-                self._route(ctx, "create_route", table_id, {"destination": destination, "target": target})
-            elif have[destination] != target:
-                self._route(ctx, "replace_route", table_id, {"destination": destination, "target": target})
+            if have.get(destination) != target:
+                operation = "create_route" if destination not in have else "replace_route"
+                self._route(ctx, operation, table_id, destination, target)
+        ec2 = self.client(ctx)
         for destination in have.keys() - want.keys():
             _ignore(
                 _ROUTE_NOT_FOUND,
-                lambda d=destination: ec2.delete_route(RouteTableId=table_id, DestinationCidrBlock=d),
+                partial(ec2.delete_route, RouteTableId=table_id, DestinationCidrBlock=destination),
             )
 
+    def set_subnets(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        table_id = live.physical_id
         have_subnets = set(live.props.get("subnets") or [])
         want_subnets = set(props.get("subnets") or [])
         for subnet_id in sorted(want_subnets - have_subnets):
@@ -103,48 +97,31 @@ class RouteTable(Ec2Kind):
         if dropped:
             # Association ids are not props; look them up now rather than trust a read from earlier.
             current = _associations(_describe_table(ctx, table_id) or {})
-            for subnet_id in sorted(dropped):
-                if subnet_id in current:
-                    _ignore(
-                        _ASSOCIATION_NOT_FOUND,
-                        lambda a=current[subnet_id]: ec2.disassociate_route_table(AssociationId=a),
-                    )
-        return dict(live.attrs)
+            for subnet_id in sorted(dropped & current.keys()):
+                self._disassociate(ctx, current[subnet_id])
 
     def delete(self, ctx: Context, live: LiveResource) -> None:
-        ec2 = ctx.client("ec2")
+        """Needs code: a table's subnet associations must go before the table can."""
         table = _describe_table(ctx, live.physical_id)
         if table is None:
             return
         for association_id in _associations(table).values():
-            _ignore(_ASSOCIATION_NOT_FOUND, lambda a=association_id: ec2.disassociate_route_table(AssociationId=a))
-        ctx.retry_on(
-            {"DependencyViolation"},
-            lambda: self.ignore_missing(lambda: ec2.delete_route_table(RouteTableId=live.physical_id)),
-        )
+            self._disassociate(ctx, association_id)
+        super().delete(ctx, live)
 
-    def _route(self, ctx: Context, operation: str, table_id: str, route: dict[str, str]) -> None:
-        target = route["target"]
-        call = getattr(ctx.client("ec2"), operation)
-        ctx.retry_on(
-            _FRESH_NOT_FOUND,
-            lambda: call(
-                RouteTableId=table_id,
-                DestinationCidrBlock=route["destination"],
-                **{_target_param(target): target},
-            ),
-            timeout=60,
-        )
+    def _disassociate(self, ctx: Context, association_id: str) -> None:
+        ec2 = self.client(ctx)
+        _ignore(_ASSOCIATION_NOT_FOUND, lambda: ec2.disassociate_route_table(AssociationId=association_id))
+
+    def _route(self, ctx: Context, operation: str, table_id: str, destination: str, target: str) -> None:
+        request = {"RouteTableId": table_id, "DestinationCidrBlock": destination, _target_param(target): target}
+        self.call(ctx, operation, **request)
 
     def _associate(self, ctx: Context, table_id: str, subnet_id: str) -> None:
         """Associate, moving the subnet over if another table holds it (a subnet has exactly one table)."""
-        ec2 = ctx.client("ec2")
+        ec2 = self.client(ctx)
         try:
-            ctx.retry_on(
-                _FRESH_NOT_FOUND,
-                lambda: ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id),
-                timeout=60,
-            )
+            self.call(ctx, "associate_route_table", RouteTableId=table_id, SubnetId=subnet_id)
         except Exception as exc:
             if error_code(exc) != "Resource.AlreadyAssociated":
                 raise
@@ -188,19 +165,12 @@ def _associations(table: dict[str, Any]) -> dict[str, str]:
 
 
 def _describe_table(ctx: Context, table_id: str) -> dict[str, Any] | None:
-    try:
-        tables = ctx.client("ec2").describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
-    except Exception as exc:
-        if error_code(exc) == "InvalidRouteTableID.NotFound":
-            return None
-        raise
+    codes = {"InvalidRouteTableID.NotFound"}
+    answer = unless_gone(codes, lambda: ctx.client("ec2").describe_route_tables(RouteTableIds=[table_id]))
+    tables = (answer or {}).get("RouteTables") or []
     return tables[0] if tables else None
 
 
 def _ignore(codes: set[str], call: Callable[[], Any]) -> None:
     """Run a removal, treating 'not found' as done: a crashed run or a person may have got there first."""
-    try:
-        call()
-    except Exception as exc:
-        if error_code(exc) not in codes:
-            raise
+    unless_gone(codes, call)

@@ -6,70 +6,47 @@ flip by hand; everything else about a subnet (CIDR, zone, VPC) can only change b
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource
 from platformctl.resources.base import Context
-from platformctl.resources.ec2_base import Ec2Kind
-
-# A just-created subnet can be briefly invisible to the next call (eventual consistency).
-_FRESH_NOT_FOUND = {"InvalidSubnetID.NotFound"}
+from platformctl.resources.declarative import Field
+from platformctl.resources.ec2_base import Ec2Kind, ec2_listing
 
 
 class Subnet(Ec2Kind):
     kind: ClassVar[str] = "ec2.subnet"
-    describe: ClassVar[str] = "describe_subnets"
-    items_key: ClassVar[str] = "Subnets"
+    listing = ec2_listing("describe_subnets", "Subnets")
     tag_type: ClassVar[str] = "subnet"
     id_attr: ClassVar[str] = "SubnetId"
-    updatable: ClassVar[frozenset[str]] = frozenset({"public_ip_on_launch"})
+    fields: ClassVar[dict[str, Field]] = {
+        "vpc": Field("VpcId"),
+        "cidr": Field("CidrBlock"),
+        "az": Field("AvailabilityZone"),
+        "public_ip_on_launch": Field("MapPublicIpOnLaunch", bool, setter="set_public_ip", initial=False),
+    }
+    create_call: ClassVar[str] = "create_subnet"
+    create_result: ClassVar[str] = "Subnet"
+    delete_call: ClassVar[str] = "delete_subnet"
+    # ENIs of deleted ALBs, VPC links and tasks linger for minutes and block the delete meanwhile.
+    waits_for_blockers: ClassVar[bool] = True
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"InvalidSubnetID.NotFound"})
+    # A just-created subnet can be briefly invisible to the next call (eventual consistency).
+    retry_codes: ClassVar[frozenset[str]] = frozenset({"InvalidSubnetID.NotFound"})
 
-    def props_of(self, subnet: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "vpc": subnet["VpcId"],
-            "cidr": subnet["CidrBlock"],
-            "az": subnet["AvailabilityZone"],
-            "public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch", False)),
-        }
+    def conflicts(self, wanted: dict[str, Any], live: dict[str, Any]) -> bool:
+        """AWS refuses a subnet whose CIDR overlaps any other subnet's in the same VPC (InvalidSubnet.Conflict)."""
+        if not isinstance(wanted.get("vpc"), str) or wanted.get("vpc") != live.get("vpc"):
+            return False
+        try:
+            return ipaddress.ip_network(wanted["cidr"]).overlaps(ipaddress.ip_network(live["cidr"]))
+        except (KeyError, TypeError, ValueError):
+            return False
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        ec2 = ctx.client("ec2")
-        subnet = ec2.create_subnet(
-            VpcId=props["vpc"],
-            CidrBlock=props["cidr"],
-            AvailabilityZone=props["az"],
-            TagSpecifications=self.tag_specifications(ctx, resource),
-        )["Subnet"]
-        subnet_id = subnet["SubnetId"]
-        if bool(props["public_ip_on_launch"]) != bool(subnet.get("MapPublicIpOnLaunch", False)):
-            self._set_public_ip(ctx, subnet_id, bool(props["public_ip_on_launch"]))
-        return {"SubnetId": subnet_id}
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"VpcId": props["vpc"], "CidrBlock": props["cidr"], "AvailabilityZone": props["az"]}
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        if bool(props["public_ip_on_launch"]) != live.props.get("public_ip_on_launch"):
-            self._set_public_ip(ctx, live.physical_id, bool(props["public_ip_on_launch"]))
-        return dict(live.attrs)
-
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        ec2 = ctx.client("ec2")
-        # ENIs of deleted ALBs, VPC links and tasks linger for minutes and block the delete meanwhile.
-        ctx.retry_on(
-            {"DependencyViolation"},
-            lambda: self.ignore_missing(lambda: ec2.delete_subnet(SubnetId=live.physical_id)),
-        )
-
-    def _set_public_ip(self, ctx: Context, subnet_id: str, value: bool) -> None:
-        ec2 = ctx.client("ec2")
-        ctx.retry_on(
-            _FRESH_NOT_FOUND,
-            lambda: ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": value}),
-            timeout=60,
-        )
+    def set_public_ip(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        value = {"Value": bool(props["public_ip_on_launch"])}
+        self.call(ctx, "modify_subnet_attribute", SubnetId=live.physical_id, MapPublicIpOnLaunch=value)

@@ -9,82 +9,56 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource
 from platformctl.resources.base import Context
-from platformctl.resources.ec2_base import Ec2Kind
+from platformctl.resources.declarative import Field, Owned
+from platformctl.resources.ec2_base import Ec2Kind, ec2_listing
 
 # Prop name → (ModifyVpcAttribute parameter, DescribeVpcAttribute attribute and response key).
 _DNS_ATTRIBUTES: dict[str, tuple[str, str, str]] = {
     "dns_support": ("EnableDnsSupport", "enableDnsSupport", "EnableDnsSupport"),
     "dns_hostnames": ("EnableDnsHostnames", "enableDnsHostnames", "EnableDnsHostnames"),
 }
-# What AWS gives a new VPC; create only calls modify_vpc_attribute for settings that differ.
-_DNS_DEFAULTS = {"dns_support": True, "dns_hostnames": False}
-# A just-created VPC can be briefly invisible to the next call (eventual consistency).
-_FRESH_NOT_FOUND = {"InvalidVpcID.NotFound"}
 
 
 class Vpc(Ec2Kind):
     kind: ClassVar[str] = "ec2.vpc"
-    describe: ClassVar[str] = "describe_vpcs"
-    items_key: ClassVar[str] = "Vpcs"
+    witness: ClassVar[bool] = True
+    listing = ec2_listing("describe_vpcs", "Vpcs")
     tag_type: ClassVar[str] = "vpc"
     id_attr: ClassVar[str] = "VpcId"
-    updatable: ClassVar[frozenset[str]] = frozenset({"dns_support", "dns_hostnames"})
+    attrs: ClassVar[dict[str, str]] = {"VpcId": "VpcId", "CidrBlock": "CidrBlock"}
+    # DNS settings are not in describe_vpcs (see `to_live`); a new VPC has support on, hostnames off.
+    fields: ClassVar[dict[str, Field]] = {
+        "cidr": Field("CidrBlock"),
+        "dns_support": Field(None, setter="set_dns", initial=True),
+        "dns_hostnames": Field(None, setter="set_dns", initial=False),
+    }
+    unreadable: ClassVar[frozenset[str]] = frozenset()  # read by describe_vpc_attribute, below
+    create_call: ClassVar[str] = "create_vpc"
+    create_result: ClassVar[str] = "Vpc"
+    delete_call: ClassVar[str] = "delete_vpc"
+    waits_for_blockers: ClassVar[bool] = True
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"InvalidVpcID.NotFound"})
+    # A just-created VPC can be briefly invisible to the next call (eventual consistency).
+    retry_codes: ClassVar[frozenset[str]] = frozenset({"InvalidVpcID.NotFound"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        ec2 = ctx.client("ec2")
-        found: list[LiveResource] = []
-        for vpc, tags in self.owned_items(ctx):
-            props: dict[str, Any] = {"cidr": vpc["CidrBlock"]}
-            # DNS settings are not in describe_vpcs: one call per attribute (there is one VPC per env).
-            for prop, (_, attribute, key) in _DNS_ATTRIBUTES.items():
-                answer = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=attribute)
-                props[prop] = bool(answer[key]["Value"])
-            found.append(self.to_live(ctx, vpc, tags, props))
-        return found
+    def to_live(self, ctx: Context, owned: Owned, props: dict[str, Any] | None = None) -> LiveResource:
+        """Needs code: one describe_vpc_attribute per DNS setting (there is one VPC per env)."""
+        props = {"cidr": owned.item["CidrBlock"]}
+        for prop, (_, attribute, key) in _DNS_ATTRIBUTES.items():
+            answer = self.client(ctx).describe_vpc_attribute(VpcId=owned.physical_id, Attribute=attribute)
+            props[prop] = bool(answer[key]["Value"])
+        return super().to_live(ctx, owned, props)
 
-    def attrs_of(self, vpc: dict[str, Any]) -> dict[str, Any]:
-        return {"VpcId": vpc["VpcId"], "CidrBlock": vpc["CidrBlock"]}
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"CidrBlock": props["cidr"]}
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        ec2 = ctx.client("ec2")
-        vpc = ec2.create_vpc(CidrBlock=props["cidr"], TagSpecifications=self.tag_specifications(ctx, resource))["Vpc"]
-        vpc_id = vpc["VpcId"]
-        for prop, default in _DNS_DEFAULTS.items():
-            if bool(props[prop]) != default:
-                self._set(ctx, vpc_id, prop, bool(props[prop]))
-        return {"VpcId": vpc_id, "CidrBlock": vpc["CidrBlock"]}
-
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        # Hostnames need DNS support, so support is switched on before and off after hostnames.
+    def set_dns(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """One attribute per ModifyVpcAttribute call; hostnames need support, so support is switched on
+        before and off after hostnames."""
         order = ["dns_support", "dns_hostnames"] if props["dns_support"] else ["dns_hostnames", "dns_support"]
         for prop in order:
             if bool(props[prop]) != live.props.get(prop):
-                self._set(ctx, live.physical_id, prop, bool(props[prop]))
-        return dict(live.attrs)
-
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        ec2 = ctx.client("ec2")
-        ctx.retry_on(
-            {"DependencyViolation"},
-            lambda: self.ignore_missing(lambda: ec2.delete_vpc(VpcId=live.physical_id)),
-        )
-
-    def _set(self, ctx: Context, vpc_id: str, prop: str, value: bool) -> None:
-        """AWS takes exactly one attribute per ModifyVpcAttribute call."""
-        parameter = _DNS_ATTRIBUTES[prop][0]
-        ec2 = ctx.client("ec2")
-        ctx.retry_on(
-            _FRESH_NOT_FOUND,
-            lambda: ec2.modify_vpc_attribute(VpcId=vpc_id, **{parameter: {"Value": value}}),
-            timeout=60,
-        )
+                setting = {_DNS_ATTRIBUTES[prop][0]: {"Value": bool(props[prop])}}
+                self.call(ctx, "modify_vpc_attribute", VpcId=live.physical_id, **setting)

@@ -5,17 +5,22 @@ one describe per hundred clusters. A deleted cluster lingers as INACTIVE for a w
 
 Container Insights is changed with update_cluster(settings=...) rather than update_cluster_settings: both
 exist in AWS with the same effect, and only the former exists in the emulator.
+
+The first CreateCluster of a fresh account makes AWS create the ECS service-linked role, and fails with
+`Unable to assume the service linked role` until that role has propagated: create retries that message
+for up to 2 minutes (terraform-provider-aws's propagation timeout). A cluster can then be PROVISIONING for
+a while (documented, rare): create waits until it is ACTIVE, as terraform's cluster create does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.errors import AwsCallError
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.engine.model import LiveResource, Resource
+from platformctl.resources.base import Context, tag_dict
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing, Owned
+from platformctl.resources.waiting import WaitFailed, aws_message, poll, retry_while
 
 _BATCH = 100
 _NOT_FOUND = "ClusterNotFoundException"
@@ -23,6 +28,14 @@ _NOT_FOUND = "ClusterNotFoundException"
 _STILL_IN_USE = {"ClusterContainsServicesException", "ClusterContainsTasksException", "UpdateInProgressException"}
 # ECS serialises cluster updates; a second one while the first runs is refused, not queued.
 _BUSY = {"UpdateInProgressException"}
+_SERVICE_LINKED_ROLE_MESSAGE = "unable to assume the service linked role"
+SERVICE_LINKED_ROLE_TIMEOUT = 120.0
+
+
+def _service_linked_role_not_ready(exc: BaseException) -> str | None:
+    if error_code(exc) == "InvalidParameterException" and _SERVICE_LINKED_ROLE_MESSAGE in aws_message(exc).lower():
+        return "the ECS service-linked role to propagate"
+    return None
 
 
 def _settings(insights: str) -> list[dict[str, str]]:
@@ -36,144 +49,133 @@ def _strategy_request(strategy: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _props(cluster: dict[str, Any]) -> dict[str, Any]:
-    """Live cluster → desired shape; the emulator omits unset lists, AWS returns them empty."""
+# Live cluster → desired shape; the emulator omits unset lists, AWS returns them empty.
+def _insights(cluster: dict[str, Any]) -> str:
     settings = {s["name"]: s.get("value") for s in cluster.get("settings") or []}
-    return {
-        "name": cluster["clusterName"],
-        "container_insights": settings.get("containerInsights") or "disabled",
-        "capacity_providers": list(cluster.get("capacityProviders") or []),
-        "strategy": [
-            {"provider": s["capacityProvider"], "base": int(s.get("base", 0)), "weight": int(s.get("weight", 0))}
-            for s in cluster.get("defaultCapacityProviderStrategy") or []
-        ],
-    }
+    return settings.get("containerInsights") or "disabled"
 
 
-@dataclass(frozen=True)
-class OwnedCluster:
-    """An active ECS cluster carrying our tags for this platform and env, as describe_clusters gave it."""
-
-    arn: str
-    name: str
-    logical_id: str
-    layer: str
-    tags: dict[str, str]
-    description: dict[str, Any]
+def _strategy(cluster: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"provider": s["capacityProvider"], "base": int(s.get("base", 0)), "weight": int(s.get("weight", 0))}
+        for s in cluster.get("defaultCapacityProviderStrategy") or []
+    ]
 
 
-def our_clusters(ctx: Context) -> list[OwnedCluster]:
+def our_clusters(ctx: Context) -> list[Owned]:
     """Our active clusters, listed once per read pass for the cluster, service and dashboard kinds."""
-    return ctx.cached(("ecs", "our-clusters"), lambda: _fetch_our_clusters(ctx))
+    return EcsCluster().owned(ctx)
 
 
-def _fetch_our_clusters(ctx: Context) -> list[OwnedCluster]:
-    ecs = ctx.client("ecs")
-    arns: list[str] = []
-    for page in ecs.get_paginator("list_clusters").paginate():
-        arns.extend(page.get("clusterArns", []))
-    owned: list[OwnedCluster] = []
-    for start in range(0, len(arns), _BATCH):
-        batch = arns[start : start + _BATCH]
-        for cluster in ecs.describe_clusters(clusters=batch, include=["TAGS", "SETTINGS"])["clusters"]:
-            if cluster.get("status") == "INACTIVE":
-                continue  # deleted, lingering for a while
-            tags = tag_dict(cluster.get("tags"), "key", "value")
-            identity = ctx.identity(tags)
-            if identity is not None:
-                owned.append(OwnedCluster(cluster["clusterArn"], cluster["clusterName"], *identity, tags, cluster))
-    return owned
-
-
-class EcsCluster(ResourceKind):
+class EcsCluster(DeclarativeKind):
     kind: ClassVar[str] = "ecs.cluster"
+    witness: ClassVar[bool] = True
+    tagging: ClassVar[str | None] = "ecs"
     service: ClassVar[str] = "ecs"
     id_attr: ClassVar[str] = "ClusterArn"
-    updatable: ClassVar[frozenset[str]] = frozenset({"container_insights", "capacity_providers", "strategy"})
     unordered: ClassVar[frozenset[str]] = frozenset({"capacity_providers"})
     not_found_codes: ClassVar[frozenset[str]] = frozenset({_NOT_FOUND})
+    listing = Listing("list_clusters", "clusterArns")
+    tags_from: ClassVar[str] = "item"
+    item_tags: ClassVar[str] = "tags"
+    tag_pair: ClassVar[tuple[str, str]] = ("key", "value")
+    tags_param: ClassVar[str | None] = "tags"
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("clusterName"),
+        "container_insights": Field(_insights, setter="set_insights"),
+        "capacity_providers": Field(lambda c: list(c.get("capacityProviders") or []), setter="set_capacity"),
+        "strategy": Field(_strategy, setter="set_capacity"),
+    }
+    attrs: ClassVar[dict[str, str]] = {"ClusterArn": "clusterArn", "ClusterName": "clusterName"}
+    name_source: ClassVar[str | None] = "clusterName"
+    create_call: ClassVar[str] = "create_cluster"
+    create_result: ClassVar[str | None] = "cluster"
+    taken_code: ClassVar[str] = "ClusterExists"
+    delete_call: ClassVar[str] = "delete_cluster"
+    delete_param: ClassVar[str | None] = "cluster"
+    busy_codes: ClassVar[frozenset[str]] = frozenset(_STILL_IN_USE)
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for cluster in our_clusters(ctx):
-            live = self.live(
-                ctx,
-                cluster.tags,
-                name=cluster.name,
-                physical_id=cluster.arn,
-                props=_props(cluster.description),
-                attrs={"ClusterArn": cluster.arn, "ClusterName": cluster.name},
-            )
-            if live:
-                found.append(live)
-        return found
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """ListClusters gives ARNs only; describe_clusters adds tags and settings, a hundred clusters a call.
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        ecs = ctx.client("ecs")
-        name = props["name"]
-        # CreateCluster is idempotent by name in AWS: on an existing cluster it answers with that cluster,
-        # so a look-alike would silently pass for ours. Refuse instead.
-        existing = ecs.describe_clusters(clusters=[name], include=["TAGS"])["clusters"]
-        for cluster in existing:
-            if cluster.get("status") != "INACTIVE":
-                owner = ctx.identity(tag_dict(cluster.get("tags"), "key", "value"))
-                if owner is None or owner[0] != resource.id:
-                    raise AwsCallError(
-                        resource.id, "ClusterExists", f"an ECS cluster named {name} exists and is not ours"
-                    )
-        request: dict[str, Any] = {
-            "clusterName": name,
-            "settings": _settings(props["container_insights"]),
-            "tags": tag_list(ctx.tags_for(resource), "key", "value"),
-        }
+        A deleted cluster lingers as INACTIVE for a while; it is not live.
+        """
+        arns = super().listed(ctx)
+        described = [
+            cluster
+            for start in range(0, len(arns), _BATCH)
+            for cluster in self.client(ctx).describe_clusters(
+                clusters=arns[start : start + _BATCH], include=["TAGS", "SETTINGS"]
+            )["clusters"]
+        ]
+        return [cluster for cluster in described if cluster.get("status") != "INACTIVE"]
+
+    def existing(self, ctx: Context, props: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """CreateCluster is idempotent by name in AWS: on an existing cluster it answers with that cluster, so a
+        look-alike would silently pass for ours. It is looked up first."""
+        clusters = self.client(ctx).describe_clusters(clusters=[props["name"]], include=["TAGS"])["clusters"]
+        return [(c, tag_dict(c.get("tags"), "key", "value")) for c in clusters if c.get("status") != "INACTIVE"]
+
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        request: dict[str, Any] = {"clusterName": props["name"], "settings": _settings(props["container_insights"])}
         if props.get("capacity_providers"):
             request["capacityProviders"] = list(props["capacity_providers"])
         if props.get("strategy"):
             request["defaultCapacityProviderStrategy"] = _strategy_request(props["strategy"])
-        cluster = ecs.create_cluster(**request)["cluster"]
-        return {"ClusterArn": cluster["clusterArn"], "ClusterName": cluster["clusterName"]}
+        return request
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        ecs = ctx.client("ecs")
-        arn = live.physical_id
-        if props["container_insights"] != live.props.get("container_insights"):
-            ctx.retry_on(
-                _BUSY, lambda: ecs.update_cluster(cluster=arn, settings=_settings(props["container_insights"]))
-            )
-        providers_changed = sorted(props["capacity_providers"]) != sorted(live.props.get("capacity_providers", []))
-        wanted = [{**s, "base": int(s.get("base", 0)), "weight": int(s.get("weight", 0))} for s in props["strategy"]]
-        if providers_changed or wanted != live.props.get("strategy"):
-            # One call sets both: AWS requires the full provider list and the full default strategy.
-            ctx.retry_on(
-                _BUSY,
-                lambda: ecs.put_cluster_capacity_providers(
-                    cluster=arn,
-                    capacityProviders=list(props["capacity_providers"]),
-                    defaultCapacityProviderStrategy=_strategy_request(props["strategy"]),
-                ),
-            )
-        return dict(live.attrs)
+    def call(self, ctx: Context, operation: str, **request: Any) -> Any:
+        """The first CreateCluster of an account fails until the service-linked role it made has propagated."""
+        send = lambda: super(EcsCluster, self).call(ctx, operation, **request)  # noqa: E731
+        if operation != self.create_call:
+            return send()
+        return retry_while(ctx, _service_linked_role_not_ready, send, SERVICE_LINKED_ROLE_TIMEOUT)
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        ecs = ctx.client("ecs")
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        # Asked, not taken from the answer (one call): an emulator answers ACTIVE while it still provisions.
+        _wait_until_active(ctx, resource.id, item["clusterArn"])
+        return self.attrs_of(item)
+
+    def set_insights(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        # update_cluster(settings=...) rather than update_cluster_settings: same effect in AWS, and only the
+        # former exists in the emulator.
+        settings = _settings(props["container_insights"])
+        ctx.retry_on(_BUSY, lambda: self.client(ctx).update_cluster(cluster=live.physical_id, settings=settings))
+
+    def set_capacity(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """One call sets both: AWS requires the full provider list and the full default strategy."""
+        request = {
+            "cluster": live.physical_id,
+            "capacityProviders": list(props["capacity_providers"]),
+            "defaultCapacityProviderStrategy": _strategy_request(props["strategy"]),
+        }
+        ctx.retry_on(_BUSY, lambda: self.client(ctx).put_cluster_capacity_providers(**request))
+
+    def after_delete(self, ctx: Context, live: LiveResource) -> None:
+        """With capacity providers AWS deprovisions first; the name is reusable only once INACTIVE."""
         arn = live.physical_id
-        ctx.retry_on(_STILL_IN_USE, lambda: self.ignore_missing(lambda: ecs.delete_cluster(cluster=arn)))
 
         def gone() -> bool:
             try:
-                clusters = ecs.describe_clusters(clusters=[arn])["clusters"]
+                clusters = self.client(ctx).describe_clusters(clusters=[arn])["clusters"]
             except Exception as exc:
                 if error_code(exc) == _NOT_FOUND:
                     return True
                 raise
             return all(c.get("status") == "INACTIVE" for c in clusters)
 
-        # With capacity providers AWS deprovisions first; the name is reusable only once INACTIVE.
         ctx.wait_until(f"ECS cluster {arn} ({live.id}) to be deleted", gone)
+
+
+def _wait_until_active(ctx: Context, logical_id: str, arn: str) -> None:
+    """Until the cluster is ACTIVE; FAILED (capacity providers that could not be set up) fails the step."""
+    ecs = ctx.client("ecs")
+
+    def active() -> tuple[bool | None, str]:
+        clusters = ecs.describe_clusters(clusters=[arn])["clusters"]
+        status = str(clusters[0].get("status")) if clusters else "not found"
+        if status == "FAILED":
+            raise WaitFailed("ClusterFailed", f"ECS cluster {arn} is FAILED")
+        return (True, "") if status == "ACTIVE" else (None, status)
+
+    poll(ctx, f"ECS cluster {logical_id} to become ACTIVE", active)

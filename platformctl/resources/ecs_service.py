@@ -17,33 +17,61 @@ update_service, so a fresh service reads back as it was asked for either way.
 
 Deleting scales the service to zero first (AWS refuses to delete a service with running tasks otherwise,
 and `force` alone leaves them draining on their own schedule), then waits until it is INACTIVE: until then
-its tasks still hold network interfaces in our subnets, and its name cannot be reused.
+its tasks still hold network interfaces in our subnets, and its name cannot be reused. A DRAINING service
+(deleted by a run that was stopped while it waited) is gone for us, as terraform treats it: a create of its
+name retries while AWS answers that it is still draining.
+
+Create and update retry, by message, what AWS answers for a while after a dependency was made (terraform-
+provider-aws's ecs service retries the same): a task, execution or service role IAM has not propagated yet,
+the service-linked role of a fresh account, a target group whose listener rule is seconds old. Then they
+wait for the deployment they started, as terraform's `wait_for_steady_state` and Copilot do: the step is
+done when the PRIMARY deployment's rolloutState is COMPLETED; FAILED (the circuit breaker stopped it) fails
+the step with the stopped tasks' reasons (`CannotPullContainerError: ...`), so a CI apply goes red when the
+service did not come up. `apply --no-wait` skips that wait (`waiting.waits_for_deployments`).
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from datetime import datetime
+from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
 from platformctl.resources.ecs_cluster import our_clusters
-
-T = TypeVar("T")
+from platformctl.resources.waiting import WaitFailed, aws_message, poll, retry_while, waits_for_deployments
 
 SERVICE_BATCH = 10
 TARGET_BATCH = 50
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 _NOT_FOUND = frozenset({"ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException"})
-# ECS rejects a task or execution role IAM has not finished propagating with this code and a message naming it.
-_FRESH_ROLE_CODE = "InvalidParameterException"
-_FRESH_ROLE_MESSAGE = re.compile(r"role|assume", re.IGNORECASE)
-FRESH_ROLE_TIMEOUT = 90.0
+# What ECS answers (InvalidParameterException) while something it was just given propagates, by a part of
+# its message, and what that means we wait for. The same code also means a real mistake, which fails at once.
+_PROPAGATING = (
+    ("unable to assume the role", "a fresh IAM role to propagate to ECS"),
+    ("verify that the ecs service role being passed has the proper permissions", "a fresh IAM role to propagate"),
+    ("unable to assume the service linked role", "the ECS service-linked role to exist"),
+    ("does not have an associated load balancer", "the target group's listener rule to reach ECS"),
+)
+_STILL_DRAINING = "still draining"
+# AWS's propagation takes seconds; terraform gives it 2 minutes (its propagationTimeout).
+PROPAGATION_TIMEOUT = 120.0
+# An update that changes these starts a new deployment; desiredCount alone does not.
+_DEPLOYING = frozenset(
+    {
+        "taskDefinition",
+        "forceNewDeployment",
+        "networkConfiguration",
+        "loadBalancers",
+        "serviceConnectConfiguration",
+        "capacityProviderStrategy",
+    }
+)
+# How many stopped tasks of a failed deployment are asked for their reasons (one describe_tasks).
+_STOPPED_TASKS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -68,33 +96,20 @@ def service_resource_id(cluster_name: str, service_name: str) -> str:
     return f"service/{cluster_name}/{service_name}"
 
 
-def error_message(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Message") or "")
-    return ""
+def _propagating(exc: BaseException) -> str | None:
+    """What ECS is still waiting for when it refuses a create or update this way, else None (a real mistake)."""
+    if error_code(exc) != "InvalidParameterException":
+        return None
+    message = aws_message(exc).lower()
+    return next((waited for part, waited in _PROPAGATING if part in message), None)
 
 
-def retry_while(ctx: Context, transient: Callable[[BaseException], bool], call: Callable[[], T], timeout: float) -> T:
-    """Retry `call` while it fails in a way `transient` recognises (e.g. a role IAM has not propagated yet).
-
-    `Context.retry_on` matches codes only; these errors share their code with real mistakes and differ by
-    message, so a real mistake still fails at once.
-    """
-    deadline = time.monotonic() + timeout
-    delay = ctx.poll_interval
-    while True:
-        try:
-            return call()
-        except Exception as exc:
-            if not transient(exc) or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 1.5, 15.0)
+def _draining(exc: BaseException) -> bool:
+    return error_code(exc) == "InvalidParameterException" and _STILL_DRAINING in aws_message(exc).lower()
 
 
-def _fresh_role(exc: BaseException) -> bool:
-    return error_code(exc) == _FRESH_ROLE_CODE and bool(_FRESH_ROLE_MESSAGE.search(error_message(exc)))
+# A deleted service drains, then is INACTIVE; either way it is gone for us (its name frees once INACTIVE).
+_GONE = frozenset({"INACTIVE", "DRAINING"})
 
 
 # ---- shared listings ---------------------------------------------------------------------------------------
@@ -120,7 +135,7 @@ def _fetch_our_services(ctx: Context) -> list[OwnedService]:
                 cluster=cluster.arn, services=arns[start : start + SERVICE_BATCH], include=["TAGS"]
             )
             for service in answer.get("services", []):
-                if service.get("status") == "INACTIVE":
+                if service.get("status") in _GONE:
                     continue
                 identity = ctx.identity(tag_dict(service.get("tags"), "key", "value"))
                 if identity is None:
@@ -277,14 +292,33 @@ def _props(service: dict[str, Any], autoscaled: bool) -> dict[str, Any]:
     }
 
 
+# How many of a service's events (newest first in describe_services) `status` shows.
+RECENT_EVENTS = 3
+
+
 def _facts(service: dict[str, Any]) -> dict[str, Any]:
+    """What `status` shows, taken from the describe_services answer the read already has: no extra call."""
+    primary = _primary_deployment(service)
     return {
         "running": service.get("runningCount", 0),
         "pending": service.get("pendingCount", 0),
         "desired": service.get("desiredCount", 0),
         "status": service.get("status"),
-        "rollout": _primary_deployment(service).get("rolloutState"),
+        "rollout": primary.get("rolloutState"),
+        "rollout_reason": primary.get("rolloutStateReason"),
+        "events": _recent_events(service.get("events") or []),
     }
+
+
+def _recent_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The newest few service events, newest first, as {"at": datetime | None, "message": str}."""
+    newest = sorted(events, key=_event_time, reverse=True)[:RECENT_EVENTS]
+    return [{"at": e.get("createdAt"), "message": str(e.get("message") or "")} for e in newest]
+
+
+def _event_time(event: dict[str, Any]) -> float:
+    at = event.get("createdAt")
+    return at.timestamp() if isinstance(at, datetime) else 0.0
 
 
 def _attrs(service: dict[str, Any]) -> dict[str, Any]:
@@ -293,6 +327,7 @@ def _attrs(service: dict[str, Any]) -> dict[str, Any]:
 
 class EcsService(ResourceKind):
     kind: ClassVar[str] = "ecs.service"
+    tagging: ClassVar[str | None] = "ecs"
     service: ClassVar[str] = "ecs"
     id_attr: ClassVar[str] = "ServiceArn"
     # `autoscaled` changes nothing on the service itself (the scalable-target kind does the work), but it must
@@ -373,9 +408,25 @@ class EcsService(ResourceKind):
             request["healthCheckGracePeriodSeconds"] = int(props.get("health_grace_seconds") or 0)
         if props.get("service_connect"):
             request["serviceConnectConfiguration"] = _service_connect_request(props["service_connect"])
-        service = retry_while(ctx, _fresh_role, lambda: ecs.create_service(**request)["service"], FRESH_ROLE_TIMEOUT)
+        service = self._create_when_ready(ctx, name, lambda: ecs.create_service(**request)["service"])
         self._apply_dropped_settings(ctx, service, request)
+        if waits_for_deployments(ctx):
+            wait_for_rollout(ctx, resource.id, service["clusterArn"], service["serviceArn"])
         return _attrs(service)
+
+    def _create_when_ready(self, ctx: Context, name: str, create: Any) -> dict[str, Any]:
+        """CreateService, retried while a dependency propagates (bounded as terraform does), and while a
+        deleted service of the same name still drains (AWS frees the name once it is INACTIVE)."""
+        started = time.monotonic()
+
+        def transient(exc: BaseException) -> str | None:
+            if _draining(exc):
+                return f"the deleted ECS service {name} to finish draining (its name is taken until then)"
+            if time.monotonic() - started > PROPAGATION_TIMEOUT:
+                return None
+            return _propagating(exc)
+
+        return retry_while(ctx, transient, create)
 
     def _refuse_look_alike(self, ctx: Context, resource: Resource, cluster: str, name: str) -> None:
         """CreateService answers an identical request with the existing service: never pass one off as ours."""
@@ -386,8 +437,8 @@ class EcsService(ResourceKind):
                 return  # create_service gives the precise error
             raise
         for service in existing.get("services", []):
-            if service.get("status") == "INACTIVE":
-                continue
+            if service.get("status") in _GONE:
+                continue  # going away: create waits until its name is free
             owner = ctx.identity(tag_dict(service.get("tags"), "key", "value"))
             if owner is None or owner[0] != resource.id:
                 raise AwsCallError(
@@ -452,10 +503,12 @@ class EcsService(ResourceKind):
             ecs = ctx.client("ecs")
             retry_while(
                 ctx,
-                _fresh_role,
+                _propagating,
                 lambda: ecs.update_service(cluster=live.attrs["ClusterArn"], service=live.physical_id, **request),
-                FRESH_ROLE_TIMEOUT,
+                PROPAGATION_TIMEOUT,
             )
+            if waits_for_deployments(ctx) and _DEPLOYING & set(request):
+                wait_for_rollout(ctx, resource.id, live.attrs["ClusterArn"], live.physical_id)
         return dict(live.attrs)
 
     def delete(self, ctx: Context, live: LiveResource) -> None:
@@ -464,13 +517,60 @@ class EcsService(ResourceKind):
         self.ignore_missing(lambda: ecs.update_service(cluster=cluster, service=arn, desiredCount=0))
         self.ignore_missing(lambda: ecs.delete_service(cluster=cluster, service=arn, force=True))
 
-        def gone() -> bool:
+        def gone() -> tuple[bool | None, str]:
             try:
                 services = ecs.describe_services(cluster=cluster, services=[arn])["services"]
             except Exception as exc:
                 if error_code(exc) in _NOT_FOUND:
-                    return True
+                    return True, ""
                 raise
-            return all(s.get("status") == "INACTIVE" for s in services)
+            statuses = sorted({str(s.get("status")) for s in services if s.get("status") != "INACTIVE"})
+            return (None, ", ".join(statuses)) if statuses else (True, "")
 
-        ctx.wait_until(f"ECS service {live.name} ({live.id}) to drain and be deleted", gone)
+        poll(ctx, f"ECS service {live.name} ({live.id}) to drain and be deleted", gone)
+
+
+def wait_for_rollout(ctx: Context, logical_id: str, cluster: str, service_arn: str) -> None:
+    """Until the service's PRIMARY deployment is COMPLETED; FAILED fails with the stopped tasks' reasons.
+
+    Shown meanwhile as `waiting for <id> to roll out: 1/2 tasks running`. Bounded by the context's
+    `wait_timeout` (AWS gives a deployment no limit of its own; the circuit breaker ends a hopeless one).
+    """
+    ecs = ctx.client("ecs")
+
+    def rolled_out() -> tuple[bool | None, str]:
+        services = ecs.describe_services(cluster=cluster, services=[service_arn])["services"]
+        if not services:
+            raise WaitFailed("ServiceNotFoundException", f"ECS service {service_arn} vanished during its rollout")
+        service = services[0]
+        primary = _primary_deployment(service)
+        state = primary.get("rolloutState")
+        if state == "FAILED":
+            raise WaitFailed("DeploymentFailed", _failure(ctx, service, primary))
+        if state in (None, "COMPLETED"):  # no rolloutState: not an ECS-controlled deployment, nothing to wait for
+            return True, ""
+        running, desired = primary.get("runningCount", 0), primary.get("desiredCount", service.get("desiredCount", 0))
+        return None, f"{running}/{desired} tasks running"
+
+    poll(ctx, f"{logical_id} to roll out", rolled_out)
+
+
+def _failure(ctx: Context, service: dict[str, Any], deployment: dict[str, Any]) -> str:
+    """`deployment ecs-svc/1 of microservices-dev-order failed: <AWS's reason>; stopped task 1a2b: <its reason>`."""
+    ecs = ctx.client("ecs")
+    deployment_id = deployment.get("id", "")
+    reason = deployment.get("rolloutStateReason", "")
+    text = f"deployment {deployment_id} of {service.get('serviceName')} failed: {reason}"
+    arns = ecs.list_tasks(cluster=service["clusterArn"], startedBy=deployment_id, desiredStatus="STOPPED").get(
+        "taskArns", []
+    )[:_STOPPED_TASKS_SHOWN]
+    tasks = ecs.describe_tasks(cluster=service["clusterArn"], tasks=arns).get("tasks", []) if arns else []
+    reasons: dict[str, str] = {}  # reason → the first task that stopped for it
+    for task in tasks:
+        container_reasons = [c.get("reason") for c in task.get("containers") or [] if c.get("reason")]
+        for reason in [task.get("stoppedReason"), *container_reasons]:
+            if reason:
+                reasons.setdefault(str(reason), task["taskArn"].rsplit("/", 1)[-1])
+    for reason, task_id in reasons.items():
+        text += f"; stopped task {task_id}: {reason}"
+    return text

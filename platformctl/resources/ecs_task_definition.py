@@ -4,6 +4,11 @@ A task definition revision is immutable, so nothing is updatable: any change reg
 the planner runs as a create-before-delete replacement (register the new revision, the service moves to it,
 then the old revision is deregistered). Revisions of one family share no name AWS could clash on.
 
+A task runs the service's container and, where the layer asks for one, a non-essential `sidecar` (the
+tracing collector): its own image, command, environment and log stream, no port, no secrets. A container
+health check is written only when the props carry one (`health_check`): a check is a command run inside the
+image, and only the image knows what it can run.
+
 Secrets are references only (`valueFrom`: a Secrets Manager or SSM parameter ARN), resolved by ECS when a
 task starts; no secret value is ever read, written or shown.
 
@@ -23,20 +28,20 @@ field by field. A revision without the tag (registered by an older platformctl) 
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import LiveResource, Resource, props_fingerprint
-from platformctl.errors import AwsCallError, PlatformctlError
+from platformctl.errors import PlatformctlError
 from platformctl.naming import TAG_FINGERPRINT
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
+from platformctl.resources.base import Context, tag_dict, tag_list, unless_gone
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing
 
 # ECS answers "does not exist" with the generic ClientException; delete confirms with a describe.
 _CLIENT_ERROR = "ClientException"
-_HEALTH = re.compile(r"^curl -fs http://localhost:(?P<port>\d+)(?P<path>\S*) \|\| exit 1$")
 
 
 def family_prefix(ctx: Context) -> str:
@@ -44,54 +49,95 @@ def family_prefix(ctx: Context) -> str:
     return f"{ctx.platform}-{ctx.env}-"
 
 
-def health_command(port: int, health_path: str) -> list[str]:
-    return ["CMD-SHELL", f"curl -fs http://localhost:{port}{health_path} || exit 1"]
+def _log_configuration(container: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": container["log_group"],
+            "awslogs-region": container["log_region"],
+            "awslogs-stream-prefix": container["log_prefix"],
+        },
+    }
+
+
+def _log_props(definition: dict[str, Any]) -> dict[str, Any]:
+    options = (definition.get("logConfiguration") or {}).get("options") or {}
+    return {
+        "log_group": options.get("awslogs-group"),
+        "log_region": options.get("awslogs-region"),
+        "log_prefix": options.get("awslogs-stream-prefix"),
+    }
+
+
+def _environment(values: dict[str, Any] | None) -> list[dict[str, str]]:
+    return [{"name": k, "value": _env_text(v)} for k, v in sorted((values or {}).items())]
+
+
+def _health_check(check: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "command": list(check["command"]),
+        "interval": check["interval"],
+        "timeout": check["timeout"],
+        "retries": check["retries"],
+        "startPeriod": check["start_period"],
+    }
+
+
+def _health_check_props(check: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not check:
+        return None
+    return {
+        "command": list(check.get("command") or []),
+        "interval": check.get("interval"),
+        "timeout": check.get("timeout"),
+        "retries": check.get("retries"),
+        "start_period": check.get("startPeriod"),
+    }
+
+
+def _sidecar_definition(sidecar: dict[str, Any]) -> dict[str, Any]:
+    """A helper container (the tracing collector): not essential, so its failure never stops the task."""
+    return {
+        "name": sidecar["name"],
+        "image": sidecar["image"],
+        "essential": False,
+        "command": list(sidecar.get("command") or []),
+        "environment": _environment(sidecar.get("environment")),
+        "logConfiguration": _log_configuration(sidecar),
+    }
+
+
+def _sidecar_props(definition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": definition.get("name"),
+        "image": definition.get("image"),
+        "command": list(definition.get("command") or []),
+        "environment": {e["name"]: e.get("value", "") for e in definition.get("environment") or []},
+        **_log_props(definition),
+    }
 
 
 def _container_definition(container: dict[str, Any]) -> dict[str, Any]:
     port = int(container["port"])
-    return {
+    definition = {
         "name": container["name"],
         "image": container["image"],
         "essential": True,
         "portMappings": [
             {"containerPort": port, "protocol": "tcp", "name": container["port_name"], "appProtocol": "http"}
         ],
-        "environment": [
-            {"name": k, "value": _env_text(v)} for k, v in sorted((container.get("environment") or {}).items())
-        ],
+        "environment": _environment(container.get("environment")),
         # References only: ECS fetches the value when a task starts.
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted((container.get("secrets") or {}).items())],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": container["log_group"],
-                "awslogs-region": container["log_region"],
-                "awslogs-stream-prefix": container["log_prefix"],
-            },
-        },
-        "healthCheck": {
-            "command": health_command(port, container["health_path"]),
-            "interval": 30,
-            "timeout": 5,
-            "retries": 3,
-            "startPeriod": 60,
-        },
+        "logConfiguration": _log_configuration(container),
     }
-
-
-def _health_path(health: dict[str, Any] | None) -> str | None:
-    """The path our health check probes; a command we did not write comes back whole, so it shows as drift."""
-    command = (health or {}).get("command") or []
-    if len(command) != 2 or command[0] != "CMD-SHELL":
-        return " ".join(command) if command else None
-    match = _HEALTH.match(command[1])
-    return match.group("path") if match else command[1]
+    if container.get("health_check"):
+        definition["healthCheck"] = _health_check(container["health_check"])
+    return definition
 
 
 def _container_props(definition: dict[str, Any]) -> dict[str, Any]:
     mapping = (definition.get("portMappings") or [{}])[0]
-    options = (definition.get("logConfiguration") or {}).get("options") or {}
     return {
         "name": definition.get("name"),
         "image": definition.get("image"),
@@ -99,16 +145,16 @@ def _container_props(definition: dict[str, Any]) -> dict[str, Any]:
         "port_name": mapping.get("name"),
         "environment": {e["name"]: e.get("value", "") for e in definition.get("environment") or []},
         "secrets": {s["name"]: s["valueFrom"] for s in definition.get("secrets") or []},
-        "log_group": options.get("awslogs-group"),
-        "log_region": options.get("awslogs-region"),
-        "log_prefix": options.get("awslogs-stream-prefix"),
-        "health_path": _health_path(definition.get("healthCheck")),
+        **_log_props(definition),
+        # A check we did not write (or none) comes back as it is, so a difference shows as drift.
+        "health_check": _health_check_props(definition.get("healthCheck")),
     }
 
 
 def _props(td: dict[str, Any]) -> dict[str, Any]:
+    """Registered order: the service's container first, then the sidecar, if any."""
     containers = td.get("containerDefinitions") or []
-    return {
+    props = {
         "family": td["family"],
         "cpu": _int(td.get("cpu")),
         "memory": _int(td.get("memory")),
@@ -116,32 +162,21 @@ def _props(td: dict[str, Any]) -> dict[str, Any]:
         "task_role": td.get("taskRoleArn"),
         "container": _container_props(containers[0]) if containers else None,
     }
+    if len(containers) > 1:
+        # More than one extra container is not ours to have written: show them all, so it reads as drift.
+        sidecars = [_sidecar_props(c) for c in containers[1:]]
+        props["sidecar"] = sidecars[0] if len(sidecars) == 1 else sidecars
+    return props
 
 
 def _attrs(td: dict[str, Any]) -> dict[str, Any]:
     return {"TaskDefinitionArn": td["taskDefinitionArn"], "Family": td["family"], "Revision": td["revision"]}
 
 
-def _attrs_of_arn(arn: str) -> dict[str, Any]:
-    """_attrs from the ARN alone: `.../task-definition/<family>:<revision>`."""
+def _listed_item(arn: str) -> dict[str, Any]:
+    """A revision as its ARN alone says it (`.../task-definition/<family>:<revision>`): what the listing gives."""
     family, revision = arn.rsplit("/", 1)[-1].rsplit(":", 1)
-    return {"TaskDefinitionArn": arn, "Family": family, "Revision": int(revision)}
-
-
-def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
-    """A revision's tags asked of ECS (the index did not know it yet); None when it is gone."""
-    try:
-        answer = ctx.client("ecs").list_tags_for_resource(resourceArn=arn)
-    except Exception as exc:
-        if error_code(exc) in (_CLIENT_ERROR, "InvalidParameterException"):
-            return None
-        raise
-    return tag_dict(answer.get("tags"), key="key", value="value")
-
-
-def _family(arn: str) -> str:
-    """The family of a revision ARN, `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`."""
-    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+    return {"TaskDefinitionArn": arn, "Family": family, "Revision": int(revision), "Name": f"{family}:{revision}"}
 
 
 def _describe(ctx: Context, arn: str) -> dict[str, Any] | None:
@@ -151,19 +186,23 @@ def _describe(ctx: Context, arn: str) -> dict[str, Any] | None:
     )
 
 
-def _paginate(ctx: Context, operation: str, key: str, **kwargs: Any) -> list[str]:
-    items: list[str] = []
-    for page in ctx.client("ecs").get_paginator(operation).paginate(**kwargs):
-        items.extend(page.get(key, []))
-    return items
-
-
-class TaskDefinition(ResourceKind):
+class TaskDefinition(DeclarativeKind):
+    shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "ecs.task_definition"
     service: ClassVar[str] = "ecs"
+    tagging: ClassVar[str | None] = "ecs"
+    tags_from: ClassVar[str] = "index"
+    tags_from_index: ClassVar[bool] = True
+    listing = Listing("list_task_definitions", "taskDefinitionArns", lambda ctx: {"status": "ACTIVE"})
     id_attr: ClassVar[str] = "TaskDefinitionArn"
-    updatable: ClassVar[frozenset[str]] = frozenset()
+    name_source: ClassVar[str | None] = "Name"
+    attrs: ClassVar[dict[str, str]] = {key: key for key in ("TaskDefinitionArn", "Family", "Revision")}
+    # No field: a revision is immutable (nothing is updatable), and its props come from a describe (`_props`).
+    fields: ClassVar[dict[str, Field]] = {}
     create_before_delete: ClassVar[bool] = True
+    taken_code: ClassVar[str] = "FamilyNotOurs"
+    # How ECS answers a tag read of a revision it no longer knows; delete confirms ClientException by a describe.
+    not_found_codes: ClassVar[frozenset[str]] = frozenset({_CLIENT_ERROR, "InvalidParameterException"})
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
         """Environment values are strings in ECS; the specs may say `3` or `true`."""
@@ -176,35 +215,22 @@ class TaskDefinition(ResourceKind):
         }
         return {**props, "container": {**container, "environment": environment}}
 
-    shared_reads: ClassVar = (tag_index.indexed_tags,)
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """Needs code: the listing gives bare ARNs of every family in the region; ours are kept by their prefix."""
+        pages = self._pages(ctx, self.listing, self.listing.request(ctx))
+        items = [_listed_item(arn) for page in pages for arn in page.get(self.listing.key) or []]
+        return [item for item in items if item["Family"].startswith(family_prefix(ctx))]
 
     def read(self, ctx: Context) -> list[LiveResource]:
-        prefix = family_prefix(ctx)
-        arns = [
-            arn
-            for arn in _paginate(ctx, "list_task_definitions", "taskDefinitionArns", status="ACTIVE")
-            if _family(arn).startswith(prefix)
-        ]
-        tags = tag_index.tags_for_arns(ctx, arns, lambda arn: _tags(ctx, arn))
+        """Needs code: a revision is returned as its fingerprint, or described whole where it has none."""
         found: list[LiveResource] = []
         to_describe: list[str] = []
-        for arn in arns:
-            if arn not in tags or ctx.identity(tags[arn]) is None:
-                continue  # gone since it was listed, or not ours: its shape is none of our business
-            fingerprint = tags[arn].get(TAG_FINGERPRINT)
+        for owned in self.owned(ctx):
+            fingerprint = owned.tags.get(TAG_FINGERPRINT)
             if fingerprint is None:
-                to_describe.append(arn)  # registered without one (by an older platformctl): read it whole
-                continue
-            summary = self.live(
-                ctx,
-                tags[arn],
-                name=arn.rsplit("/", 1)[-1],
-                physical_id=arn,
-                props={},
-                attrs=_attrs_of_arn(arn),
-            )
-            if summary:
-                found.append(replace(summary, fingerprint=fingerprint))
+                to_describe.append(owned.physical_id)  # registered without one (by an older platformctl)
+            else:
+                found.append(replace(self.to_live(ctx, owned, props={}), fingerprint=fingerprint))
         for answer in ctx.map(lambda arn: _describe(ctx, arn), to_describe):
             live = self._whole(ctx, answer)
             if live:
@@ -237,69 +263,56 @@ class TaskDefinition(ResourceKind):
         )
 
     def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        ecs = ctx.client("ecs")
+        """Needs code: the family must carry our prefix, a revision of ours in it is no reason not to register
+        (revisions are immutable), and the new revision's tags carry the fingerprint of its props."""
         family = props["family"]
         if not family.startswith(family_prefix(ctx)):
             # `read` lists only families with that prefix: this one would be registered again on every apply.
             raise PlatformctlError(
                 f"{resource.id}: task definition family {family} does not start with {family_prefix(ctx)}"
             )
-        self._refuse_foreign(ctx, resource, family)
-        td = ecs.register_task_definition(
-            family=family,
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu=str(props["cpu"]),
-            memory=str(props["memory"]),
-            executionRoleArn=props["execution_role"],
-            taskRoleArn=props["task_role"],
-            containerDefinitions=[_container_definition(props["container"])],
-            tags=tag_list(
-                {**ctx.tags_for(resource), TAG_FINGERPRINT: props_fingerprint(self.canonical(props))},
-                key="key",
-                value="value",
-            ),
-        )["taskDefinition"]
-        return _attrs(td)
+        self.claim_existing(ctx, resource, props)  # raises when the family's latest revision is not ours
+        tags = {**ctx.tags_for(resource), TAG_FINGERPRINT: props_fingerprint(self.canonical(props))}
+        request = {**self.create_request(ctx, props), "tags": tag_list(tags, key="key", value="value")}
+        return _attrs(self.call(ctx, "register_task_definition", **request)["taskDefinition"])
 
-    def _refuse_foreign(self, ctx: Context, resource: Resource, family: str) -> None:
-        """Fail when the family's latest ACTIVE revision is somebody else's.
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "family": props["family"],
+            "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"],
+            "cpu": str(props["cpu"]),
+            "memory": str(props["memory"]),
+            "executionRoleArn": props["execution_role"],
+            "taskRoleArn": props["task_role"],
+            "containerDefinitions": [_container_definition(props["container"])]
+            + ([_sidecar_definition(props["sidecar"])] if props.get("sidecar") else []),
+        }
 
-        Registering would quietly add our revision on top of it, and whatever runs that family by name
-        (no revision) would pick ours up on its next deployment.
-        """
-        try:
-            answer = ctx.client("ecs").describe_task_definition(taskDefinition=family, include=["TAGS"])
-        except Exception as exc:
-            if error_code(exc) == _CLIENT_ERROR:
-                return  # no such family (or no ACTIVE revision in it)
-            raise
-        if answer["taskDefinition"].get("status") != "ACTIVE":
-            return
-        owner = ctx.identity(tag_dict(answer.get("tags"), key="key", value="value"))
-        if owner is None or owner[0] != resource.id:
-            raise AwsCallError(
-                resource.id, "FamilyNotOurs", f"task definition family {family} has revisions that are not ours"
-            )
+    def existing(self, ctx: Context, props: dict[str, Any]) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
+        """The family's latest ACTIVE revision. Registering on top of somebody else's would quietly hand ours to
+        whatever runs that family by name (no revision) on its next deployment."""
+        answer = _describe(ctx, props["family"])  # None: no such family (or no ACTIVE revision in it)
+        if answer is None or answer["taskDefinition"].get("status") != "ACTIVE":
+            return []
+        tags = tag_dict(answer.get("tags"), key="key", value="value")
+        return [(_listed_item(answer["taskDefinition"]["taskDefinitionArn"]), tags)]
 
     def delete(self, ctx: Context, live: LiveResource) -> None:
-        """Deregistering makes the revision INACTIVE: running tasks keep it, new ones cannot use it."""
-        ecs = ctx.client("ecs")
+        """Needs code: ECS answers ClientException both for a revision already gone and for a bad request.
+
+        Deregistering makes the revision INACTIVE: running tasks keep it, new ones cannot use it.
+        """
         try:
-            ecs.deregister_task_definition(taskDefinition=live.physical_id)
+            self.client(ctx).deregister_task_definition(taskDefinition=live.physical_id)
         except Exception as exc:
             if error_code(exc) != _CLIENT_ERROR or not self._gone(ctx, live.physical_id):
                 raise
 
     def _gone(self, ctx: Context, arn: str) -> bool:
         """Whether a revision is already INACTIVE or deleted (ClientException also means a bad request)."""
-        try:
-            td = ctx.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
-        except Exception as exc:
-            if error_code(exc) == _CLIENT_ERROR:
-                return True
-            raise
-        return td.get("status") != "ACTIVE"
+        answer = _describe(ctx, arn)
+        return answer is None or answer["taskDefinition"].get("status") != "ACTIVE"
 
 
 def _int(value: Any) -> int | None:

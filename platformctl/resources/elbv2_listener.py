@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.resources.base import Context, ResourceKind, tag_list
-from platformctl.resources.elbv2_load_balancer import elbv2_tags, our_load_balancers
+from platformctl.engine.model import LiveResource
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import Field, Owned
+from platformctl.resources.elbv2_load_balancer import Elbv2Kind, elbv2_tags, our_load_balancers
 
 _NOT_FOUND = "ListenerNotFound"
 
@@ -49,38 +50,18 @@ def _default_action(actions: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class OwnedListener:
-    """A listener carrying our tags, on one of our load balancers."""
-
-    arn: str
-    load_balancer_arn: str
-    tags: dict[str, str]
-    description: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ListedRule:
-    """A non-default rule of one of our listeners, with its own tags (whoever's they say it is)."""
-
-    arn: str
-    listener_arn: str
-    tags: dict[str, str]
-    description: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class _ListenerPass:
-    listeners: list[OwnedListener]
-    rules: list[ListedRule]
+    listeners: list[Owned]
+    rules: list[Owned]  # each item carries its listener's ARN as `ListenerArn`
 
 
-def our_listeners(ctx: Context) -> list[OwnedListener]:
+def our_listeners(ctx: Context) -> list[Owned]:
     """Our listeners, fetched once per read pass for the listener and listener-rule kinds."""
     return _listener_pass(ctx).listeners
 
 
-def rules_of_our_listeners(ctx: Context) -> list[ListedRule]:
-    """The non-default rules of our listeners with their tags, fetched in the same pass as the listeners."""
+def rules_of_our_listeners(ctx: Context) -> list[Owned]:
+    """The non-default rules of our listeners carrying our tags, fetched in the same pass as the listeners."""
     return _listener_pass(ctx).rules
 
 
@@ -99,86 +80,61 @@ def _fetch_listener_pass(ctx: Context) -> _ListenerPass:
         except Exception as exc:
             if error_code(exc) != "LoadBalancerNotFound":
                 raise  # else deleted since it was listed: its listeners went with it
-    rules: dict[str, tuple[str, dict[str, Any]]] = {}
+    rules: dict[str, dict[str, Any]] = {}
     for listener_arn in listeners:
         try:
             for page in elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener_arn):
                 for rule in page.get("Rules", []):
                     if not rule.get("IsDefault"):  # the listener's default action, owned by the listener kind
-                        rules[rule["RuleArn"]] = (listener_arn, rule)
+                        rules[rule["RuleArn"]] = {**rule, "ListenerArn": listener_arn}
         except Exception as exc:
             if error_code(exc) != _NOT_FOUND:
                 raise  # else deleted since it was listed: its rules went with it
     tags = elbv2_tags(ctx, [*listeners, *rules])
-    owned: list[OwnedListener] = []
-    for arn, listener in listeners.items():
-        listener_tags = tags.get(arn, {})
-        if ctx.identity(listener_tags) is not None:
-            owned.append(OwnedListener(arn, listener["LoadBalancerArn"], listener_tags, listener))
+    owned = [
+        Owned(listener, tags[arn], arn, arn, f"{listener['Protocol']}:{listener['Port']}")
+        for arn, listener in listeners.items()
+        if ctx.identity(tags.get(arn, {})) is not None
+    ]
     ours = {listener.arn for listener in owned}
     listed = [
-        ListedRule(arn, listener_arn, tags.get(arn, {}), rule)
-        for arn, (listener_arn, rule) in rules.items()
-        if listener_arn in ours  # a rule on a listener that is not ours is not ours either
+        Owned(rule, tags[arn], arn, arn, f"priority {int(rule['Priority'])}")
+        for arn, rule in rules.items()
+        # a rule on a listener that is not ours is not ours either
+        if rule["ListenerArn"] in ours and ctx.identity(tags.get(arn, {})) is not None
     ]
     return _ListenerPass(owned, listed)
 
 
-class Listener(ResourceKind):
+class Listener(Elbv2Kind):
     kind: ClassVar[str] = "elbv2.listener"
-    service: ClassVar[str] = "elbv2"
+    shared_reads: ClassVar = ()
     id_attr: ClassVar[str] = "ListenerArn"
-    updatable: ClassVar[frozenset[str]] = frozenset({"port", "protocol", "default_action"})
+    fields: ClassVar[dict[str, Field]] = {
+        "load_balancer": Field("LoadBalancerArn"),
+        "port": Field("Port", setter="modify"),
+        "protocol": Field("Protocol", setter="modify"),
+        "default_action": Field(lambda item: _default_action(item.get("DefaultActions") or []), setter="modify"),
+    }
+    create_call: ClassVar[str] = "create_listener"
+    create_result: ClassVar[str] = "Listeners.0"
+    delete_call: ClassVar[str] = "delete_listener"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({_NOT_FOUND})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for owned in our_listeners(ctx):
-            listener = owned.description
-            live = self.live(
-                ctx,
-                owned.tags,
-                name=f"{listener['Protocol']}:{listener['Port']}",
-                physical_id=owned.arn,
-                props={
-                    "load_balancer": listener["LoadBalancerArn"],
-                    "port": listener["Port"],
-                    "protocol": listener["Protocol"],
-                    "default_action": _default_action(listener.get("DefaultActions") or []),
-                },
-                attrs={"ListenerArn": owned.arn},
-            )
-            if live:
-                found.append(live)
-        return found
+    def owned(self, ctx: Context) -> list[Owned]:
+        """Needs code: listeners are listed under our load balancers, in one pass with their rules."""
+        return our_listeners(ctx)
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        listener = ctx.client("elbv2").create_listener(
-            LoadBalancerArn=props["load_balancer"],
-            Port=int(props["port"]),
-            Protocol=props["protocol"],
-            DefaultActions=default_actions(props["default_action"]),
-            Tags=tag_list(ctx.tags_for(resource)),
-        )["Listeners"][0]
-        return {"ListenerArn": listener["ListenerArn"]}
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"LoadBalancerArn": props["load_balancer"], **self._settings(props)}
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        # One call sets all three; sending unchanged values is harmless and keeps the request whole.
-        ctx.client("elbv2").modify_listener(
-            ListenerArn=live.physical_id,
-            Port=int(props["port"]),
-            Protocol=props["protocol"],
-            DefaultActions=default_actions(props["default_action"]),
-        )
-        return dict(live.attrs)
+    def modify(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """One call sets all three; sending unchanged values is harmless and keeps the request whole."""
+        self.call(ctx, "modify_listener", ListenerArn=live.physical_id, **self._settings(props))
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        elbv2 = ctx.client("elbv2")
-        self.ignore_missing(lambda: elbv2.delete_listener(ListenerArn=live.physical_id))
+    def _settings(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Port": int(props["port"]),
+            "Protocol": props["protocol"],
+            "DefaultActions": default_actions(props["default_action"]),
+        }

@@ -6,54 +6,47 @@ ELBv2's describe_tags, 20 ARNs a call (`elbv2_tags`, shared by every ELBv2 kind)
 balancers with their tags is fetched once per read pass and shared with the listener kind, which finds
 its listeners under them.
 
+Creating returns a load balancer that is `provisioning` for minutes: create waits until it is `active`.
 Deleting returns at once while AWS tears the load balancer down; delete waits until describe no longer
 knows it, because its network interfaces hold the subnets and security groups deleted right after.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource, Resource
+from platformctl.errors import AwsCallError
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.base import Context, tag_dict, unless_gone
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing, Owned
+from platformctl.resources.waiting import poll
 
 TAGS_BATCH = 20
 _NOT_FOUND = "LoadBalancerNotFound"
 # A just-created subnet or security group can be briefly invisible to ELB (eventual consistency).
-_FRESH_NOT_FOUND = {"SubnetNotFound", "InvalidSecurityGroup"}
+_FRESH_NOT_FOUND = frozenset({"SubnetNotFound", "InvalidSecurityGroup"})
 
 
-@dataclass(frozen=True)
-class OwnedLoadBalancer:
-    """An application load balancer carrying our tags for this platform and env."""
+class Elbv2Kind(DeclarativeKind):
+    """What every ELBv2 kind shares: tags from the shared index, else describe_tags 20 ARNs a call."""
 
-    arn: str
-    tags: dict[str, str]
-    description: dict[str, Any]
+    # Typed as the base declares it, so the listener and listener rule kinds may declare none (`()`).
+    shared_reads: ClassVar[tuple[Callable[[Context], Any], ...]] = (tag_index.indexed_tags,)
+    service: ClassVar[str] = "elbv2"
+    tagging: ClassVar[str | None] = "elbv2"
+    tags_from: ClassVar[str] = "index"
+    tags_from_index: ClassVar[bool] = True
+
+    def fetch_tags(self, ctx: Context, arns: list[str]) -> dict[str, dict[str, str]]:
+        return describe_tags(ctx, arns)
 
 
-def our_load_balancers(ctx: Context) -> list[OwnedLoadBalancer]:
+def our_load_balancers(ctx: Context) -> list[Owned]:
     """Our application load balancers, fetched once per read pass for the ALB and listener kinds."""
-    return ctx.cached(("elbv2", "our-load-balancers"), lambda: _fetch_our_load_balancers(ctx))
-
-
-def _fetch_our_load_balancers(ctx: Context) -> list[OwnedLoadBalancer]:
-    elbv2 = ctx.client("elbv2")
-    balancers: dict[str, dict[str, Any]] = {}
-    for page in elbv2.get_paginator("describe_load_balancers").paginate():
-        for lb in page.get("LoadBalancers", []):
-            if lb.get("Type", "application") == "application":
-                balancers[lb["LoadBalancerArn"]] = lb
-    tags = elbv2_tags(ctx, list(balancers))
-    owned: list[OwnedLoadBalancer] = []
-    for arn, lb in balancers.items():
-        lb_tags = tags.get(arn, {})
-        if ctx.identity(lb_tags) is not None:
-            owned.append(OwnedLoadBalancer(arn, lb_tags, lb))
-    return owned
+    return LoadBalancer().owned(ctx)
 
 
 def elbv2_tags(ctx: Context, arns: list[str]) -> dict[str, dict[str, str]]:
@@ -90,100 +83,80 @@ def _tag_descriptions(ctx: Context, arns: list[str]) -> list[dict[str, Any]]:
     return descriptions
 
 
-def _props(lb: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": lb["LoadBalancerName"],
-        "scheme": lb["Scheme"],
-        "subnets": sorted(az["SubnetId"] for az in lb.get("AvailabilityZones", []) if az.get("SubnetId")),
-        "security_groups": sorted(lb.get("SecurityGroups") or []),
-    }
+def _sorted(key: str) -> Any:
+    return lambda lb: sorted(lb.get(key) or [])
 
 
-def _attrs(lb: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "LoadBalancerArn": lb["LoadBalancerArn"],
-        "DNSName": lb["DNSName"],
-        "CanonicalHostedZoneId": lb["CanonicalHostedZoneId"],
-    }
-
-
-class LoadBalancer(ResourceKind):
-    shared_reads: ClassVar = (tag_index.indexed_tags,)
+class LoadBalancer(Elbv2Kind):
     kind: ClassVar[str] = "elbv2.load_balancer"
-    service: ClassVar[str] = "elbv2"
+    listing = Listing(
+        "describe_load_balancers", "LoadBalancers", keep=lambda ctx, lb: lb.get("Type", "application") == "application"
+    )
     id_attr: ClassVar[str] = "LoadBalancerArn"
-    updatable: ClassVar[frozenset[str]] = frozenset({"subnets", "security_groups"})
+    name_source: ClassVar[str | None] = "LoadBalancerName"
+    attrs: ClassVar[dict[str, str]] = {
+        "LoadBalancerArn": "LoadBalancerArn",
+        "DNSName": "DNSName",
+        "CanonicalHostedZoneId": "CanonicalHostedZoneId",
+    }
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("LoadBalancerName"),
+        "scheme": Field("Scheme"),
+        "subnets": Field(
+            lambda lb: sorted(az["SubnetId"] for az in lb.get("AvailabilityZones", []) if az.get("SubnetId")),
+            setter="set_subnets",
+        ),
+        "security_groups": Field(_sorted("SecurityGroups"), setter="set_security_groups"),
+    }
     unordered: ClassVar[frozenset[str]] = frozenset({"subnets", "security_groups"})
+    create_call: ClassVar[str] = "create_load_balancer"
+    create_result: ClassVar[str] = "LoadBalancers.0"
+    delete_call: ClassVar[str] = "delete_load_balancer"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({_NOT_FOUND})
+    retry_codes: ClassVar[frozenset[str]] = _FRESH_NOT_FOUND
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for lb in our_load_balancers(ctx):
-            live = self.live(
-                ctx,
-                lb.tags,
-                name=lb.description["LoadBalancerName"],
-                physical_id=lb.arn,
-                props=_props(lb.description),
-                attrs=_attrs(lb.description),
-            )
-            if live:
-                found.append(live)
-        return found
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Name": props["name"],
+            "Subnets": list(props["subnets"]),
+            "SecurityGroups": list(props["security_groups"]),
+            "Scheme": props["scheme"],
+            "Type": "application",
+            "IpAddressType": "ipv4",
+        }
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        elbv2 = ctx.client("elbv2")
-        lb = ctx.retry_on(
-            _FRESH_NOT_FOUND,
-            lambda: elbv2.create_load_balancer(
-                Name=props["name"],
-                Subnets=list(props["subnets"]),
-                SecurityGroups=list(props["security_groups"]),
-                Scheme=props["scheme"],
-                Type="application",
-                IpAddressType="ipv4",
-                Tags=tag_list(ctx.tags_for(resource)),
-            )["LoadBalancers"][0],
-            timeout=60,
-        )
-        return _attrs(lb)
+    def set_subnets(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self.call(ctx, "set_subnets", LoadBalancerArn=live.physical_id, Subnets=list(props["subnets"]))
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        elbv2 = ctx.client("elbv2")
-        arn = live.physical_id
-        if sorted(props["subnets"]) != sorted(live.props.get("subnets", [])):
-            ctx.retry_on(
-                _FRESH_NOT_FOUND,
-                lambda: elbv2.set_subnets(LoadBalancerArn=arn, Subnets=list(props["subnets"])),
-                timeout=60,
-            )
-        if sorted(props["security_groups"]) != sorted(live.props.get("security_groups", [])):
-            ctx.retry_on(
-                _FRESH_NOT_FOUND,
-                lambda: elbv2.set_security_groups(LoadBalancerArn=arn, SecurityGroups=list(props["security_groups"])),
-                timeout=60,
-            )
-        return dict(live.attrs)
+    def set_security_groups(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        groups = list(props["security_groups"])
+        self.call(ctx, "set_security_groups", LoadBalancerArn=live.physical_id, SecurityGroups=groups)
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        elbv2 = ctx.client("elbv2")
-        arn = live.physical_id
-        self.ignore_missing(lambda: elbv2.delete_load_balancer(LoadBalancerArn=arn))
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """AWS provisions the load balancer for minutes (~3): wait until it is `active`, as Terraform does, so
+        what routes through it (listeners' rules, ECS services, the VPC link's integrations) meets a working one.
+        `failed` ends the step with AWS's reason; the wait is bounded by the context's `wait_timeout`."""
+        elbv2, arn = self.client(ctx), item["LoadBalancerArn"]
 
-        def gone() -> bool:
-            try:
-                elbv2.describe_load_balancers(LoadBalancerArns=[arn])
-            except Exception as exc:
-                if error_code(exc) == _NOT_FOUND:
-                    return True
-                raise
-            return False
+        def active() -> tuple[dict[str, Any] | None, str]:
+            answer = unless_gone(self.not_found_codes, lambda: elbv2.describe_load_balancers(LoadBalancerArns=[arn]))
+            balancers = (answer or {}).get("LoadBalancers") or []
+            if not balancers:
+                return None, "not visible yet"
+            state = balancers[0].get("State") or {}
+            if state.get("Code") == "failed":
+                raise AwsCallError(resource.id, "LoadBalancerFailed", state.get("Reason") or f"{arn} failed")
+            # An endpoint that gives no state at all has nothing to wait for.
+            return (balancers[0] if state.get("Code", "active") == "active" else None), str(state.get("Code"))
 
-        ctx.wait_until(f"load balancer {live.name} ({live.id}) to be deleted", gone)
+        return self.attrs_of(poll(ctx, f"{resource.id} to become active", active))
+
+    def after_delete(self, ctx: Context, live: LiveResource) -> None:
+        """Its network interfaces hold the subnets and security groups deleted next: wait until it is gone."""
+        elbv2, arn = self.client(ctx), live.physical_id
+
+        def gone() -> tuple[bool | None, str]:
+            answer = unless_gone(self.not_found_codes, lambda: elbv2.describe_load_balancers(LoadBalancerArns=[arn]))
+            return (True, "") if not (answer or {}).get("LoadBalancers") else (None, "still listed")
+
+        poll(ctx, f"{live.id} to be deleted", gone)

@@ -9,150 +9,114 @@ CreateTargetGroup answers with the existing target group when one of the same na
 a hand-made look-alike would silently pass for ours: create checks the name first and refuses one that is
 not ours. A target group still referenced by a listener rule or an ECS service is refused deletion
 (`ResourceInUse`) until that detaches, which the same apply is usually doing in parallel: delete retries.
+
+The deregistration delay is an attribute, not in describe_target_groups' answer: `read` asks each of our
+groups' attributes (one call a group, in parallel; ELBv2 has no batch for them). AWS gives a new group 300 s,
+which every rollout behind the ALB would wait out; create sets the spec's value (30 s by default) right after.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.errors import AwsCallError
-from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_list
-from platformctl.resources.elbv2_load_balancer import describe_tags, elbv2_tags
+from platformctl.engine.model import LiveResource
+from platformctl.resources.base import Context, unless_gone
+from platformctl.resources.declarative import Field, Listing, Owned
+from platformctl.resources.elbv2_load_balancer import Elbv2Kind, describe_tags
 
 NOT_FOUND = "TargetGroupNotFound"
-_IN_USE = {"ResourceInUse"}
+DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
+# What AWS gives a new target group (ELBv2 API reference, TargetGroupAttribute).
+AWS_DEFAULT_DEREGISTRATION_DELAY = 300
 
 
-@dataclass(frozen=True)
-class OwnedTargetGroup:
-    """A target group carrying our tags for this platform and env."""
-
-    arn: str
-    name: str
-    logical_id: str
-    layer: str
-    tags: dict[str, str]
-    description: dict[str, Any]
-
-
-def our_target_groups(ctx: Context) -> list[OwnedTargetGroup]:
+def our_target_groups(ctx: Context) -> list[Owned]:
     """Our target groups, fetched once per read pass for every kind that needs them."""
-    return ctx.cached(("elbv2", "our-target-groups"), lambda: _fetch_our_target_groups(ctx))
+    return TargetGroup().owned(ctx)
 
 
-def _fetch_our_target_groups(ctx: Context) -> list[OwnedTargetGroup]:
-    groups: dict[str, dict[str, Any]] = {}
-    for page in ctx.client("elbv2").get_paginator("describe_target_groups").paginate():
-        for group in page.get("TargetGroups", []):
-            groups[group["TargetGroupArn"]] = group
-    tags = elbv2_tags(ctx, list(groups))
-    owned: list[OwnedTargetGroup] = []
-    for arn, group in groups.items():
-        group_tags = tags.get(arn, {})
-        identity = ctx.identity(group_tags)
-        if identity is not None:
-            owned.append(OwnedTargetGroup(arn, group["TargetGroupName"], identity[0], identity[1], group_tags, group))
-    return owned
-
-
-def _props(group: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": group["TargetGroupName"],
-        "vpc": group.get("VpcId"),
-        "port": group.get("Port"),
-        "protocol": group.get("Protocol"),
-        "target_type": group.get("TargetType"),
-        "health_path": group.get("HealthCheckPath") or "",
-        "matcher": (group.get("Matcher") or {}).get("HttpCode", ""),
-    }
-
-
-def _attrs(group: dict[str, Any]) -> dict[str, Any]:
-    return {"TargetGroupArn": group["TargetGroupArn"], "Name": group["TargetGroupName"]}
-
-
-class TargetGroup(ResourceKind):
-    shared_reads: ClassVar = (tag_index.indexed_tags,)
+class TargetGroup(Elbv2Kind):
     kind: ClassVar[str] = "elbv2.target_group"
-    service: ClassVar[str] = "elbv2"
+    listing = Listing("describe_target_groups", "TargetGroups")
     id_attr: ClassVar[str] = "TargetGroupArn"
-    updatable: ClassVar[frozenset[str]] = frozenset({"health_path", "matcher"})
+    name_source: ClassVar[str | None] = "TargetGroupName"
+    attrs: ClassVar[dict[str, str]] = {"TargetGroupArn": "TargetGroupArn", "Name": "TargetGroupName"}
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("TargetGroupName"),
+        "vpc": Field("VpcId"),
+        "port": Field("Port"),
+        "protocol": Field("Protocol"),
+        "target_type": Field("TargetType"),
+        "health_path": Field(lambda group: group.get("HealthCheckPath") or "", setter="modify"),
+        "matcher": Field(lambda group: (group.get("Matcher") or {}).get("HttpCode", ""), setter="modify"),
+        # Read into the item by `read` (`Attributes`); CreateTargetGroup takes no attributes.
+        "deregistration_delay": Field(
+            lambda group: _delay(group.get("Attributes")),
+            setter="set_deregistration_delay",
+            initial=AWS_DEFAULT_DEREGISTRATION_DELAY,
+        ),
+    }
+    create_call: ClassVar[str] = "create_target_group"
+    create_result: ClassVar[str] = "TargetGroups.0"
+    delete_call: ClassVar[str] = "delete_target_group"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({NOT_FOUND})
+    # Still referenced by a listener rule or a service that the same apply is detaching.
+    busy_codes: ClassVar[frozenset[str]] = frozenset({"ResourceInUse"})
+    taken_code: ClassVar[str] = "DuplicateTargetGroupName"
     # The services layer puts a hash of port/protocol/target type in the name, so a replacement has a new
     # name and can exist beside the old group while the rule and the service move over.
     create_before_delete: ClassVar[bool] = True
 
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Name": props["name"],
+            "VpcId": props["vpc"],
+            "Port": int(props["port"]),
+            "Protocol": props["protocol"],
+            "TargetType": props["target_type"],
+            "HealthCheckPath": props["health_path"],
+            "Matcher": {"HttpCode": props["matcher"]},
+        }
+
     def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for group in our_target_groups(ctx):
-            live = self.live(
-                ctx,
-                group.tags,
-                name=group.name,
-                physical_id=group.arn,
-                props=_props(group.description),
-                attrs=_attrs(group.description),
+        """Our groups with their attributes; a group deleted between listing and asking is not live."""
+        owned = self.owned(ctx)
+        elbv2 = self.client(ctx)
+
+        def attributes(group: Owned) -> list[dict[str, str]] | None:
+            answer = unless_gone(
+                self.not_found_codes,
+                lambda: elbv2.describe_target_group_attributes(TargetGroupArn=group.physical_id),
             )
-            if live:
-                found.append(live)
-        return found
+            return None if answer is None else answer.get("Attributes") or []
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        existing = self._existing(ctx, resource, props["name"])
-        if existing is not None:
-            return _attrs(existing)  # ours already (a crash after create): nothing to make
-        group = ctx.client("elbv2").create_target_group(
-            Name=props["name"],
-            VpcId=props["vpc"],
-            Port=int(props["port"]),
-            Protocol=props["protocol"],
-            TargetType=props["target_type"],
-            HealthCheckPath=props["health_path"],
-            Matcher={"HttpCode": props["matcher"]},
-            Tags=tag_list(ctx.tags_for(resource)),
-        )["TargetGroups"][0]
-        return _attrs(group)
+        return [
+            self.to_live(ctx, group, self.props_of({**group.item, "Attributes": found}))
+            for group, found in zip(owned, ctx.map(attributes, owned), strict=True)
+            if found is not None
+        ]
 
-    def _existing(self, ctx: Context, resource: Resource, name: str) -> dict[str, Any] | None:
-        """The same-named target group if it is this very resource; raises if it is somebody else's."""
-        elbv2 = ctx.client("elbv2")
-        try:
-            groups = elbv2.describe_target_groups(Names=[name])["TargetGroups"]
-        except Exception as exc:
-            if error_code(exc) == NOT_FOUND:
-                return None
-            raise
-        for group in groups:
-            owner = ctx.identity(describe_tags(ctx, [group["TargetGroupArn"]]).get(group["TargetGroupArn"], {}))
-            if owner is None or owner[0] != resource.id:
-                raise AwsCallError(resource.id, "DuplicateTargetGroupName", f"a target group named {name} is not ours")
-            return group
-        return None
+    def set_deregistration_delay(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        attribute = {"Key": DEREGISTRATION_DELAY, "Value": str(int(props["deregistration_delay"]))}
+        self.call(ctx, "modify_target_group_attributes", TargetGroupArn=live.physical_id, Attributes=[attribute])
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        request: dict[str, Any] = {}
-        if props["health_path"] != live.props.get("health_path"):
-            request["HealthCheckPath"] = props["health_path"]
-        if props["matcher"] != live.props.get("matcher"):
-            request["Matcher"] = {"HttpCode": props["matcher"]}
-        if request:
-            ctx.client("elbv2").modify_target_group(TargetGroupArn=live.physical_id, **request)
-        return dict(live.attrs)
+    def existing(self, ctx: Context, props: dict[str, Any]) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
+        """CreateTargetGroup answers with a same-named group of the same settings instead of failing."""
+        elbv2 = self.client(ctx)
+        answer = unless_gone(self.not_found_codes, lambda: elbv2.describe_target_groups(Names=[props["name"]]))
+        for group in (answer or {}).get("TargetGroups") or []:
+            yield group, describe_tags(ctx, [group["TargetGroupArn"]]).get(group["TargetGroupArn"], {})
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        elbv2 = ctx.client("elbv2")
-        ctx.retry_on(
-            _IN_USE,
-            lambda: self.ignore_missing(lambda: elbv2.delete_target_group(TargetGroupArn=live.physical_id)),
-        )
+    def modify(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """One call sets both health-check fields; sending an unchanged one is harmless."""
+        request = {"HealthCheckPath": props["health_path"], "Matcher": {"HttpCode": props["matcher"]}}
+        self.call(ctx, "modify_target_group", TargetGroupArn=live.physical_id, **request)
+
+
+def _delay(attributes: list[dict[str, str]] | None) -> int | None:
+    """The deregistration delay in seconds from a group's attributes (None: not read)."""
+    for attribute in attributes or []:
+        if attribute.get("Key") == DEREGISTRATION_DELAY:
+            return int(attribute["Value"])
+    return None

@@ -14,53 +14,21 @@ else's: it would otherwise be silently rewritten and claimed. Updating is PutRul
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.errors import AwsCallError
+from platformctl.engine.model import LiveResource, Resource
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_list
+from platformctl.resources.base import Context, unless_gone
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing, Owned
 from platformctl.resources.events_bus import NOT_FOUND, event_tags, our_buses
-from platformctl.resources.tag_index import tags_for_arns
 
 
-@dataclass(frozen=True)
-class OwnedRule:
-    """A rule on one of our buses carrying our tags for this platform and env."""
-
-    name: str
-    arn: str
-    bus: str
-    logical_id: str
-    layer: str
-    tags: dict[str, str] = field(default_factory=dict)
-    description: dict[str, Any] = field(default_factory=dict)
-
-
-def our_rules(ctx: Context) -> list[OwnedRule]:
-    """Our rules, fetched once per read pass for the rule and target kinds."""
-    return ctx.cached(("events", "our-rules"), lambda: _fetch_our_rules(ctx))
-
-
-def _fetch_our_rules(ctx: Context) -> list[OwnedRule]:
-    events = ctx.client("events")
-    listed: list[tuple[str, dict[str, Any]]] = []
-    for bus in our_buses(ctx):
-        try:
-            for page in events.get_paginator("list_rules").paginate(EventBusName=bus.name):
-                listed.extend((bus.name, rule) for rule in page.get("Rules", []))
-        except Exception as exc:
-            if error_code(exc) not in NOT_FOUND:
-                raise  # else the bus went away since it was listed
-    tags = tags_for_arns(ctx, (rule["Arn"] for _, rule in listed), lambda arn: event_tags(ctx, arn))
-    owned: list[OwnedRule] = []
-    for bus_name, rule in listed:
-        identity = ctx.identity(tags.get(rule["Arn"], {}))
-        if identity is not None:
-            owned.append(OwnedRule(rule["Name"], rule["Arn"], bus_name, *identity, tags[rule["Arn"]], rule))
-    return owned
+def our_rules(ctx: Context) -> list[Owned]:
+    """Our rules (each item carries its bus as `EventBusName`), fetched once per read pass for the rule and
+    target kinds."""
+    return EventRule().owned(ctx)
 
 
 def canonical_pattern(value: Any, *, ordered: bool = False) -> Any:
@@ -79,15 +47,9 @@ def canonical_pattern(value: Any, *, ordered: bool = False) -> Any:
     return value
 
 
-def _props(rule: OwnedRule) -> dict[str, Any]:
-    text = rule.description.get("EventPattern")
-    return {
-        "name": rule.name,
-        "bus": rule.bus,
-        "pattern": canonical_pattern(json.loads(text) if text else {}),
-        "state": rule.description.get("State", "ENABLED"),
-        "description": rule.description.get("Description", ""),
-    }
+def _pattern(rule: dict[str, Any]) -> Any:
+    text = rule.get("EventPattern")
+    return canonical_pattern(json.loads(text) if text else {})
 
 
 def _put_request(props: dict[str, Any]) -> dict[str, Any]:
@@ -100,12 +62,27 @@ def _put_request(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class EventRule(ResourceKind):
+class EventRule(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "events.rule"
     service: ClassVar[str] = "events"
+    tagging: ClassVar[str | None] = "events"
+    tags_from: ClassVar[str] = "index"
+    tags_from_index: ClassVar[bool] = True
+    listing = Listing("list_rules", "Rules")  # per bus of ours: see `listed`
     id_attr: ClassVar[str] = "Arn"
-    updatable: ClassVar[frozenset[str]] = frozenset({"pattern", "state", "description"})
+    name_source: ClassVar[str | None] = "Name"
+    attrs: ClassVar[dict[str, str]] = {"Name": "Name", "Arn": "Arn"}
+    # PutRule rewrites the whole rule: one setter for every field it can change.
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("Name"),
+        "bus": Field("EventBusName"),
+        "pattern": Field(_pattern, setter="put"),
+        "state": Field(lambda rule: rule.get("State", "ENABLED"), setter="put"),
+        "description": Field(lambda rule: rule.get("Description", ""), setter="put"),
+    }
+    create_call: ClassVar[str] = "put_rule"
+    taken_code: ClassVar[str] = "RuleExists"
     not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
@@ -113,54 +90,33 @@ class EventRule(ResourceKind):
             return {**props, "pattern": canonical_pattern(props["pattern"])}
         return props
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for rule in our_rules(ctx):
-            live = self.live(
-                ctx,
-                rule.tags,
-                name=rule.name,
-                physical_id=rule.arn,
-                props=_props(rule),
-                attrs={"Name": rule.name, "Arn": rule.arn},
-            )
-            if live:
-                found.append(live)
-        return found
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """Needs code: rules are listed per bus of ours (a bus gone since it was listed has none)."""
+        return [
+            {**rule, "EventBusName": bus.name}
+            for bus in our_buses(ctx)
+            for rule in self.listed_under(ctx, self.listing, EventBusName=bus.name)
+        ]
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        events = ctx.client("events")
-        name, bus = props["name"], props["bus"]
-        try:
-            existing = events.describe_rule(Name=name, EventBusName=bus)
-        except Exception as exc:
-            if error_code(exc) not in NOT_FOUND:
-                raise
-        else:
-            owner = ctx.identity(event_tags(ctx, existing["Arn"]) or {})
-            if owner is None or owner[0] != resource.id:
-                raise AwsCallError(resource.id, "RuleExists", f"an event rule named {name} on {bus} is not ours")
-        answer = events.put_rule(**_put_request(props), Tags=tag_list(ctx.tags_for(resource)))
-        return {"Name": name, "Arn": answer["RuleArn"]}
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return _put_request(props)
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        wanted, current = self.canonical(props), self.canonical(live.props)
-        if any(wanted.get(key) != current.get(key) for key in self.updatable):
-            # PutRule replaces the whole rule: send every field, not only the changed ones.
-            ctx.client("events").put_rule(
-                **_put_request({**props, "name": live.props["name"], "bus": live.props["bus"]})
-            )
-        return dict(live.attrs)
+    def existing(self, ctx: Context, props: dict[str, Any]) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
+        """PutRule is an upsert by name: it would silently rewrite and claim somebody else's rule."""
+        events = self.client(ctx)
+        rule = unless_gone(NOT_FOUND, lambda: events.describe_rule(Name=props["name"], EventBusName=props["bus"]))
+        return [(rule, event_tags(ctx, rule["Arn"]) or {})] if rule is not None else []
+
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        return {"Name": props["name"], "Arn": item["RuleArn"]}
+
+    def put(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """PutRule replaces the whole rule, without tags (AWS keeps a rule's tags when PutRule updates it)."""
+        self.call(ctx, "put_rule", **_put_request({**props, "name": live.props["name"], "bus": live.props["bus"]}))
 
     def delete(self, ctx: Context, live: LiveResource) -> None:
-        events = ctx.client("events")
+        """Needs code: a rule with targets still attached is refused; they are removed first."""
+        events = self.client(ctx)
         name, bus = live.props["name"], live.props["bus"]
         try:
             self.ignore_missing(lambda: events.delete_rule(Name=name, EventBusName=bus))

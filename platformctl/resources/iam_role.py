@@ -1,13 +1,17 @@
 """IAM roles for ECS tasks (the task role and the execution role), with their inline policies.
 
-Every role we make lives under the path `/platformctl/<platform>/<env>/`. A read is two listings, not calls
-per role: ListRoles with that path prefix says which roles exist there and gives their descriptions, and
-GetAccountAuthorizationDetails (Filter=Role, paginated) gives every role's tags and inline policies with
-their documents in one answer. The latter has no path filter, so on AWS it pages through every role of the
-account (up to 1000 a page): still far fewer calls than the ListRoleTags, ListRolePolicies and GetRolePolicy
-per role it replaces, and it is skipped when nothing lives under our path. Its RoleDetail carries no
-Description, hence the ListRoles. Tags decide what is ours. The result is fetched once per read pass
-(`our_roles`) for whichever kind needs it.
+IAM is global while the platform is regional: the same platform and env may be applied in several regions,
+and each must see only its own roles. So a role carries its region in its name, in its path
+(`/platformctl/<platform>/<env>/<region>/`) and in the tag `platformctl:region`, and is ours only when that
+tag names the region we work in (`owned_here`, which also covers roles made before they carried a region).
+
+A read is two listings, not calls per role: ListRoles with our path prefix says which roles exist there and
+gives their descriptions, and GetAccountAuthorizationDetails (Filter=Role, paginated) gives every role's
+tags and inline policies with their documents in one answer. The latter has no path filter, so on AWS it
+pages through every role of the account (up to 1000 a page): still far fewer calls than the ListRoleTags,
+ListRolePolicies and GetRolePolicy per role it replaces, and it is skipped when nothing lives under our
+path. Its RoleDetail carries no Description, hence the ListRoles. Tags decide what is ours. The result is
+fetched once per read pass (`our_roles`) for whichever kind needs it.
 
 IAM is global and eventually consistent: a fresh role can be unknown to IAM itself for a moment (the inline
 policies written right after creating it are retried) and to ECS or Application Auto Scaling for seconds;
@@ -21,12 +25,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError, PlatformctlError
+from platformctl.naming import TAG_REGION, env_role_path
+from platformctl.naming import role_path as region_role_path
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
 from platformctl.resources.policy import normalize_policy
 
@@ -51,8 +58,35 @@ class OwnedRole:
 
 
 def role_path(ctx: Context) -> str:
-    """The IAM path of every role we create in this platform and env."""
-    return f"/platformctl/{ctx.platform}/{ctx.env}/"
+    """The IAM path of every role we create in this platform, env and region."""
+    return region_role_path(ctx.platform, ctx.env, ctx.region)
+
+
+def _owns_legacy_roles(ctx: Context) -> bool:
+    """Whether roles without a region tag are ours here: only in platform.yaml's own region."""
+    return ctx.home_region is None or ctx.home_region == ctx.region
+
+
+def owned_here(ctx: Context, tags: dict[str, str]) -> bool:
+    """Whether a role with `tags` belongs to this platform and env *in this region*.
+
+    A role tagged `platformctl:region` is ours only in that region. A role without the tag was made before
+    roles carried their region (path `/platformctl/<platform>/<env>/`, no region in its name): it belongs
+    to platform.yaml's own region only, where the plan replaces it by a role with the region in its name
+    and path, and deletes it on destroy. Everywhere else (`--region` elsewhere) it stays invisible, so a
+    second region can neither rewrite nor delete the first one's roles, and no role is orphaned.
+    """
+    if ctx.identity(tags) is None:
+        return False
+    if TAG_REGION in tags:
+        return tags[TAG_REGION] == ctx.region
+    return _owns_legacy_roles(ctx)
+
+
+def _listing_prefix(ctx: Context) -> str:
+    """The narrowest path that holds every role ours here: the region's, or the env's where legacy roles
+    (at the env path) may still be ours. ListRoles returns the prefix's subpaths too: either is one listing."""
+    return env_role_path(ctx.platform, ctx.env) if _owns_legacy_roles(ctx) else role_path(ctx)
 
 
 def our_roles(ctx: Context) -> list[OwnedRole]:
@@ -63,7 +97,7 @@ def our_roles(ctx: Context) -> list[OwnedRole]:
 def _fetch_our_roles(ctx: Context) -> list[OwnedRole]:
     iam = ctx.client("iam")
     listed: dict[str, dict[str, Any]] = {}
-    for page in iam.get_paginator("list_roles").paginate(PathPrefix=role_path(ctx)):
+    for page in iam.get_paginator("list_roles").paginate(PathPrefix=_listing_prefix(ctx)):
         for role in page.get("Roles", []):
             listed[role["Arn"]] = role
     if not listed:
@@ -78,7 +112,7 @@ def _fetch_our_roles(ctx: Context) -> list[OwnedRole]:
             if role is None:
                 continue  # outside our path (or created since the listing)
             tags = tag_dict(detail.get("Tags"))
-            if ctx.identity(tags) is None:
+            if not owned_here(ctx, tags):
                 continue
             policies = {
                 p["PolicyName"]: parse_document(p.get("PolicyDocument")) for p in detail.get("RolePolicyList") or []
@@ -98,7 +132,7 @@ def _read_role(ctx: Context, role: dict[str, Any]) -> OwnedRole | None:
     tags: dict[str, str] = {}
     for page in iam.get_paginator("list_role_tags").paginate(RoleName=name):
         tags.update(tag_dict(page.get("Tags")))
-    if ctx.identity(tags) is None:
+    if not owned_here(ctx, tags):
         return None
     policy_names: list[str] = []
     for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
@@ -170,10 +204,15 @@ def _canonical_document(doc: Any) -> Any:
 
 class IamRole(ResourceKind):
     kind: ClassVar[str] = "iam.role"
+    tagging: ClassVar[str | None] = "iam-role"
     service: ClassVar[str] = "iam"
     id_attr: ClassVar[str] = "Arn"
     updatable: ClassVar[frozenset[str]] = frozenset({"description", "trust", "policies"})
     not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
+    # Only name and path force a replacement, and both derive from platform, env, service and region, so a
+    # replaced role always has a new name (e.g. a role from before names carried the region): the new one
+    # exists before running tasks lose the old one.
+    create_before_delete: ClassVar[bool] = True
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
         out = dict(props)
@@ -214,7 +253,7 @@ class IamRole(ResourceKind):
             "RoleName": name,
             "Path": props["path"],
             "AssumeRolePolicyDocument": _document_text(props["trust"]),
-            "Tags": tag_list(ctx.tags_for(resource)),
+            "Tags": tag_list({**ctx.tags_for(resource), TAG_REGION: ctx.region}),
         }
         if props.get("description"):
             kwargs["Description"] = props["description"]
@@ -275,8 +314,11 @@ class IamRole(ResourceKind):
             if current_policies.get(policy) != doc:
                 self._put_policy(ctx, name, policy, doc)
         for policy in sorted(set(current_policies) - set(wanted_policies)):
-            self.ignore_missing(lambda policy=policy: iam.delete_role_policy(RoleName=name, PolicyName=policy))
+            self.ignore_missing(partial(iam.delete_role_policy, RoleName=name, PolicyName=policy))
         return dict(live.attrs)
+
+    def tag_target(self, ctx: Context, live: LiveResource) -> str:
+        return _role_name(live)  # IAM tags roles by name
 
     def delete(self, ctx: Context, live: LiveResource) -> None:
         """Inline policies go first: IAM refuses to delete a role that still has any (DeleteConflict)."""
@@ -292,5 +334,5 @@ class IamRole(ResourceKind):
                 return
             raise
         for policy in policy_names:
-            self.ignore_missing(lambda policy=policy: iam.delete_role_policy(RoleName=name, PolicyName=policy))
+            self.ignore_missing(partial(iam.delete_role_policy, RoleName=name, PolicyName=policy))
         self.ignore_missing(lambda: iam.delete_role(RoleName=name))

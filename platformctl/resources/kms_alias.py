@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource, Resource
 from platformctl.naming import TAG_ID
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import DeclarativeKind, Field, Owned
 from platformctl.resources.kms_key import our_keys
 
 ALIAS_SUFFIX = "/alias"
@@ -24,62 +25,48 @@ def alias_logical_id(key_logical_id: str) -> str:
     return f"{key_logical_id}{ALIAS_SUFFIX}"
 
 
-class KmsAlias(ResourceKind):
+class KmsAlias(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "kms.alias"
     service: ClassVar[str] = "kms"
     id_attr: ClassVar[str] = "AliasName"
-    updatable: ClassVar[frozenset[str]] = frozenset({"target"})
+    attrs: ClassVar[dict[str, str]] = {"AliasName": "AliasName", "AliasArn": "AliasArn"}
+    fields: ClassVar[dict[str, Field]] = {
+        "alias_name": Field("AliasName"),
+        "target": Field("TargetKeyId", setter="set_target"),
+    }
+    create_call: ClassVar[str] = "create_alias"
+    tags_param: ClassVar[str | None] = None  # AWS cannot tag an alias
+    delete_call: ClassVar[str] = "delete_alias"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"NotFoundException"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
+    def owned(self, ctx: Context) -> list[Owned]:
+        """Needs code: an alias has no tags; it is ours when it points at one of our keys (see above)."""
         keys = {key.key_id: key for key in our_keys(ctx)}
         if not keys:
             return []  # nothing of ours to point at: skip listing the account's aliases
         by_key: dict[str, list[dict[str, Any]]] = {}
-        for page in ctx.client("kms").get_paginator("list_aliases").paginate():
+        for page in self.client(ctx).get_paginator("list_aliases").paginate():
             for alias in page.get("Aliases", []):
-                target = alias.get("TargetKeyId")
-                if target in keys:
-                    by_key.setdefault(target, []).append(alias)
-        found: list[LiveResource] = []
+                if alias.get("TargetKeyId") in keys:
+                    by_key.setdefault(alias["TargetKeyId"], []).append(alias)
+        found: list[Owned] = []
         for key_id, aliases in by_key.items():
-            key = keys[key_id]
             alias = min(aliases, key=lambda a: a["AliasName"])
             # The alias inherits the key's ownership tags, under its own logical id.
-            tags = {**key.tags, TAG_ID: alias_logical_id(key.tags[TAG_ID])}
-            live = self.live(
-                ctx,
-                tags,
-                name=alias["AliasName"],
-                physical_id=alias["AliasName"],
-                props={"alias_name": alias["AliasName"], "target": key_id},
-                attrs={"AliasName": alias["AliasName"], "AliasArn": alias["AliasArn"]},
-            )
-            if live:
-                found.append(live)
+            tags = {**keys[key_id].tags, TAG_ID: alias_logical_id(keys[key_id].tags[TAG_ID])}
+            if ctx.identity(tags) is not None:
+                found.append(Owned(alias, tags, alias["AliasName"], alias["AliasArn"], alias["AliasName"]))
         return found
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        kms = ctx.client("kms")
-        kms.create_alias(AliasName=props["alias_name"], TargetKeyId=props["target"])
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"AliasName": props["alias_name"], "TargetKeyId": props["target"]}
+
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         return {"AliasName": props["alias_name"], "AliasArn": _alias_arn(ctx, props["alias_name"], props["target"])}
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        if props["target"] != live.props.get("target"):
-            ctx.client("kms").update_alias(AliasName=live.physical_id, TargetKeyId=props["target"])
-        return dict(live.attrs)
-
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        kms = ctx.client("kms")
-        self.ignore_missing(lambda: kms.delete_alias(AliasName=live.physical_id))
+    def set_target(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self.client(ctx).update_alias(AliasName=live.physical_id, TargetKeyId=props["target"])
 
 
 def _alias_arn(ctx: Context, alias_name: str, key_id: str) -> str:

@@ -4,8 +4,14 @@ Our keys are found in the shared tag index (`tag_index`: the one Resource Groups
 pass, filtered by our tags server-side) instead of list_keys plus a list_resource_tags per key in the
 account. The index lags behind AWS, so each key it names is confirmed with describe_key (a key deleted since
 is skipped). AWS never deletes a key at once; deletion is scheduled (7 days here) and the key lingers as
-PendingDeletion. For us such a key is already gone: it cannot be used, and a new apply must create a fresh
-one rather than "find" the dying key.
+PendingDeletion, still listed with its tags. For us such a key is already gone: it cannot be used, and a new
+apply must create a fresh one rather than "find" the dying key.
+
+The index also learns of a new key late (seconds, minutes on a busy account), so it cannot say a key does
+not exist: a re-run right after an apply would plan a second key, and a destroy right after one would leave
+the key behind. When the index names no usable key of ours, the key is looked up by the environment's alias
+(`alias/<platform>-<env>`, made with the key): describe_key on it, one call, plus list_resource_tags when the
+index does not know that key yet; its tags still decide whether it is ours.
 
 The key policy is compared as a parsed document in one canonical form (`normalize_policy`), because AWS
 stores and returns policy JSON in whatever spelling it was written: key order, a bare string or a
@@ -15,19 +21,21 @@ one-element list for an action, a bare statement object or a list of one.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_list
+from platformctl.resources.base import Context, unless_gone
+from platformctl.resources.declarative import DeclarativeKind, Field, Owned
 from platformctl.resources.policy import normalize_policy
 
 # Key states that mean the key is on its way out and no longer ours to manage.
 _DYING_STATES = frozenset({"PendingDeletion", "PendingReplicaDeletion"})
 # IAM principals named in a policy take a while to propagate; KMS rejects a policy naming one too early.
-_POLICY_NOT_READY = {"MalformedPolicyDocumentException"}
+_POLICY_NOT_READY = frozenset({"MalformedPolicyDocumentException"})
+_NOT_FOUND = frozenset({"NotFoundException"})
 PENDING_WINDOW_DAYS = 7
 
 
@@ -42,27 +50,13 @@ class OwnedKey:
 
 
 def our_keys(ctx: Context) -> list[OwnedKey]:
-    """Our live keys, fetched once per read pass: the key kind and the alias kind both need them."""
-    return ctx.cached(("kms", "our-keys"), lambda: _fetch_our_keys(ctx))
+    """Our live keys, fetched once per read pass (`KmsKey.owned`): the key kind and the alias kind both need them."""
+    return [OwnedKey(key.physical_id, key.arn, key.tags, key.item) for key in KmsKey().owned(ctx)]
 
 
-def _fetch_our_keys(ctx: Context) -> list[OwnedKey]:
-    kms = ctx.client("kms")
-    keys: list[OwnedKey] = []
-    for arn, tags in tag_index.indexed_tags(ctx).items():
-        if not _is_key_arn(arn) or ctx.identity(tags) is None:
-            continue
-        try:
-            metadata = kms.describe_key(KeyId=arn)["KeyMetadata"]
-        except Exception as exc:
-            # The tagging index lags behind: a key deleted since is still listed for a while.
-            if error_code(exc) == "NotFoundException":
-                continue
-            raise
-        if metadata.get("KeyState") in _DYING_STATES:
-            continue
-        keys.append(OwnedKey(metadata["KeyId"], metadata["Arn"], tags, metadata))
-    return keys
+def alias_name(ctx: Context) -> str:
+    """The environment's alias (the platform layer gives the key this one, `alias/<platform>-<env>`)."""
+    return f"alias/{ctx.platform}-{ctx.env}"
 
 
 def _is_key_arn(arn: str) -> bool:
@@ -71,82 +65,77 @@ def _is_key_arn(arn: str) -> bool:
     return len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/")
 
 
-class KmsKey(ResourceKind):
+class KmsKey(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "kms.key"
+    tagging: ClassVar[str | None] = "kms"
+    tags_from_index: ClassVar[bool] = True
     service: ClassVar[str] = "kms"
     id_attr: ClassVar[str] = "KeyId"
-    updatable: ClassVar[frozenset[str]] = frozenset({"description", "rotation", "policy"})
     # Keys have no unique name: a replacement can exist before the old one is scheduled for deletion.
     create_before_delete: ClassVar[bool] = True
-    not_found_codes: ClassVar[frozenset[str]] = frozenset({"NotFoundException"})
+    not_found_codes: ClassVar[frozenset[str]] = _NOT_FOUND
+    tags_from: ClassVar[str] = "index"  # a key the index does not know yet (the alias's) is asked of KMS
+    fields: ClassVar[dict[str, Field]] = {
+        "description": Field("Description", lambda text: text or "", setter="set_description"),
+        "rotation": Field("KeyRotationEnabled", bool, setter="set_rotation", initial=False),
+        "policy": Field("Policy", normalize_policy, setter="set_policy"),
+    }
+    attrs: ClassVar[dict[str, str]] = {"KeyId": "KeyId", "Arn": "Arn"}
+    arn_source: ClassVar[str | None] = "Arn"
+    name_source: ClassVar[str | None] = "Description"
+    create_call: ClassVar[str] = "create_key"
+    create_result: ClassVar[str | None] = "KeyMetadata"
+    tag_pair: ClassVar[tuple[str, str]] = ("TagKey", "TagValue")
+    retry_codes: ClassVar[frozenset[str]] = _POLICY_NOT_READY
+    retry_timeout: ClassVar[float] = 120.0
+
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """Our keys named by the tag index, each confirmed with describe_key; else the key behind our alias.
+
+        list_keys would list every key in the account, each needing a tag call. The index lags behind AWS
+        both ways: a key deleted since is still named (describe_key says it is gone), and a new key is
+        named late, so when it names none, the environment's alias (made with the key) is asked.
+        """
+        index = tag_index.indexed_tags(ctx)
+        named = [arn for arn, tags in index.items() if _is_key_arn(arn) and ctx.identity(tags) is not None]
+        keys = [key for key in map(lambda arn: self._usable(ctx, arn), named) if key is not None]
+        if not keys:
+            keys = [key for key in [self._usable(ctx, alias_name(ctx))] if key is not None]
+        return keys
+
+    def _usable(self, ctx: Context, key_id: str) -> dict[str, Any] | None:
+        """A key's metadata; None when it is gone or scheduled for deletion (for us it is already gone)."""
+        metadata = unless_gone(_NOT_FOUND, lambda: self.client(ctx).describe_key(KeyId=key_id)["KeyMetadata"])
+        return None if metadata is None or metadata.get("KeyState") in _DYING_STATES else metadata
 
     def read(self, ctx: Context) -> list[LiveResource]:
-        kms = ctx.client("kms")
-        found: list[LiveResource] = []
-        for key in our_keys(ctx):
-            rotation = kms.get_key_rotation_status(KeyId=key.key_id)["KeyRotationEnabled"]
-            policy = kms.get_key_policy(KeyId=key.key_id, PolicyName="default")["Policy"]
-            live = self.live(
-                ctx,
-                key.tags,
-                name=key.metadata.get("Description") or key.key_id,
-                physical_id=key.key_id,
-                props={
-                    "description": key.metadata.get("Description", ""),
-                    "rotation": bool(rotation),
-                    "policy": normalize_policy(policy),
-                },
-                attrs={"KeyId": key.key_id, "Arn": key.arn},
-            )
-            if live:
-                found.append(live)
-        return found
+        """Rotation and policy take a call each per key (no batch read): asked here, not in the `owned` the
+        alias kind shares, which needs neither."""
+        return [self.to_live(ctx, self._with_rotation_and_policy(ctx, key)) for key in self.owned(ctx)]
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        kms = ctx.client("kms")
-        tags = tag_list(ctx.tags_for(resource), "TagKey", "TagValue")
-        metadata = ctx.retry_on(
-            _POLICY_NOT_READY,
-            lambda: kms.create_key(
-                Description=props["description"],
-                Policy=json.dumps(normalize_policy(props["policy"])),
-                Tags=tags,
-            )["KeyMetadata"],
-            timeout=120,
-        )
-        if props["rotation"]:
-            kms.enable_key_rotation(KeyId=metadata["KeyId"])
-        return {"KeyId": metadata["KeyId"], "Arn": metadata["Arn"]}
+    def _with_rotation_and_policy(self, ctx: Context, key: Owned) -> Owned:
+        kms = self.client(ctx)
+        rotation = kms.get_key_rotation_status(KeyId=key.physical_id)["KeyRotationEnabled"]
+        policy = kms.get_key_policy(KeyId=key.physical_id, PolicyName="default")["Policy"]
+        return replace(key, item={**key.item, "KeyRotationEnabled": rotation, "Policy": policy})
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        kms = ctx.client("kms")
-        key_id = live.physical_id
-        if props["description"] != live.props.get("description"):
-            kms.update_key_description(KeyId=key_id, Description=props["description"])
-        if bool(props["rotation"]) != live.props.get("rotation"):
-            if props["rotation"]:
-                kms.enable_key_rotation(KeyId=key_id)
-            else:
-                kms.disable_key_rotation(KeyId=key_id)
-        policy = normalize_policy(props["policy"])
-        if policy != live.props.get("policy"):
-            ctx.retry_on(
-                _POLICY_NOT_READY,
-                lambda: kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(policy)),
-                timeout=120,
-            )
-        return dict(live.attrs)
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"Description": props["description"], "Policy": json.dumps(normalize_policy(props["policy"]))}
+
+    def set_description(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self.call(ctx, "update_key_description", KeyId=live.physical_id, Description=props["description"])
+
+    def set_rotation(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self.call(ctx, "enable_key_rotation" if props["rotation"] else "disable_key_rotation", KeyId=live.physical_id)
+
+    def set_policy(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        policy = json.dumps(normalize_policy(props["policy"]))
+        self.call(ctx, "put_key_policy", KeyId=live.physical_id, PolicyName="default", Policy=policy)
 
     def delete(self, ctx: Context, live: LiveResource) -> None:
-        kms = ctx.client("kms")
+        """Overridden: KMS schedules a deletion, and refuses to schedule one already scheduled."""
+        kms = self.client(ctx)
         # The bare key id, not the ARN: the emulator rejects an ARN here (AWS takes either).
         key_id = live.attrs.get("KeyId") or live.physical_id.rsplit("/", 1)[-1]
         try:
@@ -156,15 +145,6 @@ class KmsKey(ResourceKind):
             if code in self.not_found_codes:
                 return
             # AWS refuses to schedule a key that is already scheduled: that is the outcome we want.
-            if code == "KMSInvalidStateException" and _state(ctx, key_id) in _DYING_STATES | {None}:
+            if code == "KMSInvalidStateException" and self._usable(ctx, key_id) is None:
                 return
             raise
-
-
-def _state(ctx: Context, key_id: str) -> str | None:
-    try:
-        return ctx.client("kms").describe_key(KeyId=key_id)["KeyMetadata"].get("KeyState")
-    except Exception as exc:
-        if error_code(exc) == "NotFoundException":
-            return None
-        raise

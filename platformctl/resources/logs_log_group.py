@@ -15,12 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource, Resource
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, unless_gone
-from platformctl.resources.tag_index import tags_for_arns
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing
 
-_NOT_FOUND = "ResourceNotFoundException"
 # What describe_log_groups accepts as logGroupNamePattern (a case-insensitive substring match).
 _PATTERN_SAFE = re.compile(r"^[.\-_/#A-Za-z0-9]+$")
 
@@ -31,98 +30,64 @@ def log_group_arn(group: dict[str, Any]) -> str:
     return arn[:-2] if arn.endswith(":*") else arn
 
 
-class LogGroup(ResourceKind):
+def _name_pattern(ctx: Context) -> dict[str, Any]:
+    """Narrows the listing server-side on AWS; `_could_be_ours` stays the real filter."""
+    return {"logGroupNamePattern": f"/{ctx.platform}"} if _PATTERN_SAFE.match(ctx.platform) else {}
+
+
+def _could_be_ours(ctx: Context, group: dict[str, Any]) -> bool:
+    return any(marker in group["logGroupName"] for marker in (f"/{ctx.platform}/", f"/{ctx.platform}-"))
+
+
+class LogGroup(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "logs.log_group"
     service: ClassVar[str] = "logs"
+    tagging: ClassVar[str | None] = "logs"
+    tags_from: ClassVar[str] = "index"
+    tags_from_index: ClassVar[bool] = True
+    listing = Listing("describe_log_groups", "logGroups", _name_pattern, keep=_could_be_ours)
     id_attr: ClassVar[str] = "Name"
-    updatable: ClassVar[frozenset[str]] = frozenset({"retention_days", "kms_key"})
-    not_found_codes: ClassVar[frozenset[str]] = frozenset({_NOT_FOUND})
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("logGroupName"),
+        "retention_days": Field("retentionInDays", setter="set_retention", initial=None),
+        "kms_key": Field(lambda group: group.get("kmsKeyId") or None, setter="set_kms_key"),
+    }
+    create_call: ClassVar[str] = "create_log_group"
+    tags_param: ClassVar[str | None] = "tags"
+    tags_shape: ClassVar[str] = "map"
+    delete_call: ClassVar[str] = "delete_log_group"
+    delete_param: ClassVar[str | None] = "logGroupName"
+    not_found_codes: ClassVar[frozenset[str]] = frozenset({"ResourceNotFoundException"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        logs = ctx.client("logs")
-        markers = (f"/{ctx.platform}/", f"/{ctx.platform}-")
-        query: dict[str, Any] = {}
-        if _PATTERN_SAFE.match(ctx.platform):
-            # Narrows the listing server-side on AWS; the marker check below stays the real filter.
-            query["logGroupNamePattern"] = f"/{ctx.platform}"
-        groups: list[dict[str, Any]] = []
-        for page in logs.get_paginator("describe_log_groups").paginate(**query):
-            groups.extend(g for g in page.get("logGroups", []) if any(m in g["logGroupName"] for m in markers))
-        tags = tags_for_arns(ctx, (log_group_arn(group) for group in groups), lambda arn: _tags(ctx, arn))
-        found: list[LiveResource] = []
-        for group in groups:
-            name, arn = group["logGroupName"], log_group_arn(group)
-            if arn not in tags:
-                continue  # deleted between the listing and the tag call
-            live = self.live(
-                ctx,
-                tags[arn],
-                name=name,
-                physical_id=name,
-                props={
-                    "name": name,
-                    "retention_days": group.get("retentionInDays"),
-                    "kms_key": group.get("kmsKeyId") or None,
-                },
-                attrs={"Name": name, "Arn": arn},
-            )
-            if live:
-                found.append(live)
-        return found
+    def arn_of(self, item: dict[str, Any]) -> str:
+        return log_group_arn(item)
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        logs = ctx.client("logs")
+    def attrs_of(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {"Name": item["logGroupName"], "Arn": log_group_arn(item)}
+
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {"logGroupName": props["name"], **({"kmsKeyId": props["kms_key"]} if props.get("kms_key") else {})}
+
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """Described rather than built: the ARN needs the account id, which only AWS tells us here."""
         name = props["name"]
-        request: dict[str, Any] = {"logGroupName": name, "tags": ctx.tags_for(resource)}
+        return self.attrs_of(ctx.wait_until(f"log group {name} to be listed", lambda: self._describe(ctx, name), 60))
+
+    def set_retention(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        logs, retention = self.client(ctx), props.get("retention_days")
+        if retention:
+            logs.put_retention_policy(logGroupName=live.physical_id, retentionInDays=int(retention))
+        else:
+            logs.delete_retention_policy(logGroupName=live.physical_id)
+
+    def set_kms_key(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
         if props.get("kms_key"):
-            request["kmsKeyId"] = props["kms_key"]
-        logs.create_log_group(**request)
-        if props.get("retention_days"):
-            logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["retention_days"]))
-        # Describe rather than build the ARN: it needs the account id, which only AWS tells us here.
-        group = ctx.wait_until(f"log group {name} to be listed", lambda: _describe(ctx, name), timeout=60)
-        return {"Name": name, "Arn": log_group_arn(group)}
+            self.client(ctx).associate_kms_key(logGroupName=live.physical_id, kmsKeyId=props["kms_key"])
+        else:
+            self.client(ctx).disassociate_kms_key(logGroupName=live.physical_id)
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        logs = ctx.client("logs")
-        name = live.physical_id
-        retention = props.get("retention_days")
-        if retention != live.props.get("retention_days"):
-            if retention:
-                logs.put_retention_policy(logGroupName=name, retentionInDays=int(retention))
-            else:
-                logs.delete_retention_policy(logGroupName=name)
-        kms_key = props.get("kms_key") or None
-        if kms_key != live.props.get("kms_key"):
-            if kms_key:
-                logs.associate_kms_key(logGroupName=name, kmsKeyId=kms_key)
-            else:
-                logs.disassociate_kms_key(logGroupName=name)
-        return dict(live.attrs)
-
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        logs = ctx.client("logs")
-        self.ignore_missing(lambda: logs.delete_log_group(logGroupName=live.physical_id))
-
-
-def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
-    """A group's tags asked of CloudWatch Logs (the index did not know it); None when it is gone."""
-    return unless_gone({_NOT_FOUND}, lambda: ctx.client("logs").list_tags_for_resource(resourceArn=arn).get("tags", {}))
-
-
-def _describe(ctx: Context, name: str) -> dict[str, Any] | None:
-    """The group named exactly `name` (the API only filters by prefix), or None while it is not listed."""
-    pages = ctx.client("logs").get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name)
-    for page in pages:
-        for group in page.get("logGroups", []):
-            if group["logGroupName"] == name:
-                return group
-    return None
+    def _describe(self, ctx: Context, name: str) -> dict[str, Any] | None:
+        """The group named exactly `name` (the API only filters by prefix), or None while it is not listed."""
+        pages = self.client(ctx).get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name)
+        return next((g for page in pages for g in page.get("logGroups", []) if g["logGroupName"] == name), None)

@@ -25,6 +25,7 @@ from platformctl.resources.ec2_security_group import SecurityGroup
 from platformctl.resources.ec2_security_group_rule import SecurityGroupRule
 from platformctl.resources.ec2_subnet import Subnet
 from platformctl.resources.ec2_vpc import Vpc
+from platformctl.resources.ec2_vpc_endpoint import VpcEndpoint
 from platformctl.resources.ecs_cluster import EcsCluster
 from platformctl.resources.ecs_service import EcsService
 from platformctl.resources.ecs_task_definition import TaskDefinition
@@ -40,6 +41,7 @@ from platformctl.resources.kms_alias import KmsAlias
 from platformctl.resources.kms_key import KmsKey
 from platformctl.resources.logs_log_group import LogGroup
 from platformctl.resources.servicediscovery_namespace import CloudMapNamespace
+from platformctl.resources.sns_alert_subscription import SnsAlertSubscription
 from platformctl.resources.sns_subscription import SnsSubscription
 from platformctl.resources.sns_topic import SnsTopic
 from platformctl.resources.sqs_queue import SqsQueue
@@ -57,6 +59,7 @@ KIND_CLASSES: tuple[type[ResourceKind], ...] = (
     RouteTable,
     SecurityGroup,
     SecurityGroupRule,
+    VpcEndpoint,
     LoadBalancer,
     Listener,
     EcsCluster,
@@ -67,6 +70,7 @@ KIND_CLASSES: tuple[type[ResourceKind], ...] = (
     SqsQueue,
     SqsQueuePolicy,
     SnsSubscription,
+    SnsAlertSubscription,  # on the alerts topic (platform layer), read after the topics
     EventBus,
     EventRule,
     EventTarget,

@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource
 from platformctl.naming import TAG_ID, TAG_LAYER
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, unless_gone
-from platformctl.resources.sns_topic import NOT_FOUND, OwnedTopic, our_topics
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import DeclarativeKind, Detail, Field, Listing, Owned
+from platformctl.resources.sns_topic import NOT_FOUND, our_topics
 from platformctl.resources.sqs_queue import our_queues
 
 # What list_subscriptions shows instead of an ARN until the endpoint confirms (never for SQS
@@ -35,33 +36,57 @@ def subscription_logical_id(topic_logical_id: str, queue_logical_id: str) -> str
     return f"{topic_logical_id}/{queue_logical_id}"
 
 
-def _filter_policy(text: str | None) -> dict[str, Any]:
-    return json.loads(text) if text and text.strip() else {}
+def _confirmed_sqs(ctx: Context, sub: dict[str, Any]) -> bool:
+    return sub.get("Protocol") == "sqs" and sub.get("SubscriptionArn") != PENDING
+
+
+def _read_policy(text: str | None) -> dict[str, Any]:
+    return _canonical_policy(json.loads(text) if text and text.strip() else {})
+
+
+def _canonical_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """Keys in order, and lists of event types sorted: their order means nothing to SNS."""
+    return {
+        key: _sort_scalars(value) if isinstance(value, list) and _all_scalars(value) else value
+        for key, value in sorted(policy.items())
+    }
 
 
 def _sort_scalars(values: list[Any]) -> list[Any]:
     return sorted(values, key=lambda v: (type(v).__name__, v))
 
 
-class SnsSubscription(ResourceKind):
+def _all_scalars(values: list[Any]) -> bool:
+    return all(isinstance(v, (str, int, float, bool)) or v is None for v in values)
+
+
+class SnsSubscription(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "sns.subscription"
     service: ClassVar[str] = "sns"
+    # One account-wide listing, kept to our topics and queues by `owned`.
+    listing = Listing("list_subscriptions", "Subscriptions", keep=_confirmed_sqs)
+    detail = Detail("get_subscription_attributes", "SubscriptionArn", "Attributes")
     id_attr: ClassVar[str] = "SubscriptionArn"
-    updatable: ClassVar[frozenset[str]] = frozenset({"raw_delivery", "filter_policy"})
+    fields: ClassVar[dict[str, Field]] = {
+        "topic": Field("TopicArn"),
+        "queue": Field("Endpoint"),
+        "raw_delivery": Field(
+            lambda sub: (sub.get("RawMessageDelivery") or "false").lower() == "true", setter="set_raw_delivery"
+        ),
+        "filter_policy": Field("FilterPolicy", _read_policy, setter="set_filter_policy"),
+    }
+    create_call: ClassVar[str] = "subscribe"
+    tags_param: ClassVar[str | None] = None  # AWS cannot tag a subscription
+    delete_call: ClassVar[str] = "unsubscribe"
     not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
         policy = props.get("filter_policy")
-        if not isinstance(policy, dict):
-            return props
-        ordered = {
-            key: _sort_scalars(value) if isinstance(value, list) and _all_scalars(value) else value
-            for key, value in sorted(policy.items())
-        }
-        return {**props, "filter_policy": ordered}
+        return {**props, "filter_policy": _canonical_policy(policy)} if isinstance(policy, dict) else props
 
-    def read(self, ctx: Context) -> list[LiveResource]:
+    def owned(self, ctx: Context) -> list[Owned]:
+        """Needs code: subscriptions take no tags; one is ours when it joins our topic to our queue (see above)."""
         topics = {topic.arn: topic for topic in our_topics(ctx)}
         if not topics:
             return []  # no topic of ours: nothing to list, and no need to ask for queues
@@ -69,101 +94,40 @@ class SnsSubscription(ResourceKind):
         queues = {queue.arn: queue for queue in our_queues(ctx)}
         if not queues:
             return []
-        ours = [
-            (topics[sub["TopicArn"]], queues[sub["Endpoint"]], sub["SubscriptionArn"])
-            for sub in _list_subscriptions(ctx)
-            if sub.get("TopicArn") in topics
-            and sub.get("Protocol") == "sqs"
-            and sub.get("Endpoint") in queues
-            and sub["SubscriptionArn"] != PENDING
-        ]
-        attributes = ctx.map(lambda sub: _attributes(ctx, sub[2]), ours)
-        found: list[LiveResource] = []
-        for (topic, queue, arn), attrs in zip(ours, attributes, strict=True):
-            if attrs is None:
-                continue  # unsubscribed since it was listed
-            live = self._live(ctx, topic, queue, arn, attrs)
-            if live:
-                found.append(live)
-        return found
+        found: list[Owned] = []
+        for sub in self.listed(ctx):
+            topic, queue = topics.get(sub.get("TopicArn", "")), queues.get(sub.get("Endpoint", ""))
+            if topic is not None and queue is not None:
+                # It carries the topic's ownership under its own logical id and the topic's layer.
+                logical_id = subscription_logical_id(topic.logical_id, queue.logical_id)
+                tags = {**topic.tags, TAG_ID: logical_id, TAG_LAYER: topic.layer}
+                arn = sub["SubscriptionArn"]
+                found.append(Owned(sub, tags, arn, arn, f"{topic.name} → {queue.name}"))
+        return self.detailed(ctx, found)
 
-    def _live(
-        self, ctx: Context, topic: OwnedTopic, queue: Any, arn: str, attributes: dict[str, str]
-    ) -> LiveResource | None:
-        # Not taggable itself: it carries the topic's ownership under its own logical id and the topic's layer.
-        logical_id = subscription_logical_id(topic.logical_id, queue.logical_id)
-        tags = {**topic.tags, TAG_ID: logical_id, TAG_LAYER: topic.layer}
-        return self.live(
-            ctx,
-            tags,
-            name=f"{topic.name} → {queue.name}",
-            physical_id=arn,
-            props=self.canonical(
-                {
-                    "topic": attributes.get("TopicArn", topic.arn),
-                    "queue": attributes.get("Endpoint", queue.arn),
-                    "raw_delivery": attributes.get("RawMessageDelivery", "false").lower() == "true",
-                    "filter_policy": _filter_policy(attributes.get("FilterPolicy")),
-                }
-            ),
-            attrs={"SubscriptionArn": arn},
-        )
-
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        answer = ctx.client("sns").subscribe(
-            TopicArn=props["topic"],
-            Protocol="sqs",
-            Endpoint=props["queue"],
-            Attributes={
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "TopicArn": props["topic"],
+            "Protocol": "sqs",
+            "Endpoint": props["queue"],
+            "Attributes": {
                 "RawMessageDelivery": _flag(props["raw_delivery"]),
                 "FilterPolicy": _policy_json(props["filter_policy"]),
                 "FilterPolicyScope": "MessageAttributes",
             },
-            ReturnSubscriptionArn=True,
-        )
-        return {"SubscriptionArn": answer["SubscriptionArn"]}
+            "ReturnSubscriptionArn": True,
+        }
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        sns = ctx.client("sns")
-        arn = live.physical_id
-        if bool(props["raw_delivery"]) != bool(live.props.get("raw_delivery")):
-            sns.set_subscription_attributes(
-                SubscriptionArn=arn, AttributeName="RawMessageDelivery", AttributeValue=_flag(props["raw_delivery"])
-            )
-        wanted = self.canonical(props)["filter_policy"]
-        if wanted != self.canonical(live.props).get("filter_policy"):
-            sns.set_subscription_attributes(
-                SubscriptionArn=arn, AttributeName="FilterPolicy", AttributeValue=_policy_json(wanted)
-            )
-        return dict(live.attrs)
+    def set_raw_delivery(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self._set(ctx, live, "RawMessageDelivery", _flag(props["raw_delivery"]))
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        sns = ctx.client("sns")
-        self.ignore_missing(lambda: sns.unsubscribe(SubscriptionArn=live.physical_id))
+    def set_filter_policy(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """In place: re-subscribing would drop whatever is published between the two calls."""
+        self._set(ctx, live, "FilterPolicy", _policy_json(props["filter_policy"]))
 
-
-def _list_subscriptions(ctx: Context) -> list[dict[str, Any]]:
-    """Every subscription in the account and region, from one paginated listing."""
-    pages = ctx.client("sns").get_paginator("list_subscriptions").paginate()
-    return [sub for page in pages for sub in page.get("Subscriptions", [])]
-
-
-def _attributes(ctx: Context, arn: str) -> dict[str, str] | None:
-    """A subscription's attributes; None when it is gone."""
-    return unless_gone(
-        NOT_FOUND, lambda: ctx.client("sns").get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
-    )
-
-
-def _all_scalars(values: list[Any]) -> bool:
-    return all(isinstance(v, (str, int, float, bool)) or v is None for v in values)
+    def _set(self, ctx: Context, live: LiveResource, name: str, value: str) -> None:
+        request = {"SubscriptionArn": live.physical_id, "AttributeName": name, "AttributeValue": value}
+        self.call(ctx, "set_subscription_attributes", **request)
 
 
 def _flag(value: Any) -> str:
@@ -171,4 +135,4 @@ def _flag(value: Any) -> str:
 
 
 def _policy_json(policy: dict[str, Any]) -> str:
-    return json.dumps(policy, sort_keys=True)
+    return json.dumps(_canonical_policy(policy), sort_keys=True)

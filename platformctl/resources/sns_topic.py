@@ -7,126 +7,95 @@ cheap pre-filter keeps those fallback calls to topics that could be ours. SNS ha
 attributes: get_topic_attributes is asked only of our topics, in parallel. The list of our topics is
 shared (cached per read pass) with the subscription kind, which finds its subscriptions under them.
 
+`tracing` is the topic's TracingConfig: `PassThrough` (AWS's default: a publisher's X-Ray trace header goes
+on to subscribers) or `Active` (SNS also sends its own segments to X-Ray). A topic whose attributes omit it
+is PassThrough, and so are desired props that do not name it.
+
 CreateTopic is idempotent by name: on an existing topic AWS answers with its ARN (real AWS refuses when
 the tags differ, the emulator does not), so create checks the answer carries our tags before claiming it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource, Resource
 from platformctl.errors import AwsCallError
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
-from platformctl.resources.tag_index import tags_for_arns
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import DeclarativeKind, Detail, Field, Listing, Owned
 
 # get_topic_attributes says NotFound, list_tags_for_resource ResourceNotFound.
 NOT_FOUND = frozenset({"NotFound", "ResourceNotFound"})
-
-
-@dataclass(frozen=True)
-class OwnedTopic:
-    """A topic carrying our tags for this platform and env."""
-
-    arn: str
-    name: str
-    logical_id: str
-    layer: str
-    tags: dict[str, str] = field(default_factory=dict)
-    attributes: dict[str, str] = field(default_factory=dict)
+DEFAULT_TRACING = "PassThrough"
 
 
 def topic_name(arn: str) -> str:
     return arn.rsplit(":", 1)[-1]
 
 
-def our_topics(ctx: Context) -> list[OwnedTopic]:
+def our_topics(ctx: Context) -> list[Owned]:
     """Our topics, fetched once per read pass for the topic and subscription kinds."""
-    return ctx.cached(("sns", "our-topics"), lambda: _fetch_our_topics(ctx))
+    return SnsTopic().owned(ctx)
 
 
-def _fetch_our_topics(ctx: Context) -> list[OwnedTopic]:
-    sns = ctx.client("sns")
-    prefix = f"{ctx.platform}-{ctx.env}-"
-    arns: list[str] = []
-    for page in sns.get_paginator("list_topics").paginate():
-        arns.extend(t["TopicArn"] for t in page.get("Topics", []) if topic_name(t["TopicArn"]).startswith(prefix))
-    tags = tags_for_arns(ctx, arns, lambda arn: _tags(ctx, arn))
-    # Attributes are only worth a call for topics that are ours.
-    ours = [(arn, identity) for arn in arns if (identity := ctx.identity(tags.get(arn, {}))) is not None]
-    attributes = ctx.map(lambda arn: _attributes(ctx, arn), [arn for arn, _ in ours])
-    return [
-        OwnedTopic(arn, topic_name(arn), logical_id, layer, tags[arn], attrs)
-        for (arn, (logical_id, layer)), attrs in zip(ours, attributes, strict=True)
-        if attrs is not None  # else deleted since it was listed
-    ]
+def _could_be_ours(ctx: Context, topic: dict[str, Any]) -> bool:
+    return topic_name(topic["TopicArn"]).startswith(f"{ctx.platform}-{ctx.env}-")
 
 
-def _tags(ctx: Context, arn: str) -> dict[str, str] | None:
-    """A topic's tags asked of SNS (the index did not know it); None when it is gone."""
-    return unless_gone(
-        NOT_FOUND, lambda: tag_dict(ctx.client("sns").list_tags_for_resource(ResourceArn=arn).get("Tags"))
-    )
-
-
-def _attributes(ctx: Context, arn: str) -> dict[str, str] | None:
-    """A topic's attributes; None when it is gone."""
-    return unless_gone(NOT_FOUND, lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn).get("Attributes", {}))
-
-
-class SnsTopic(ResourceKind):
+class SnsTopic(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "sns.topic"
     service: ClassVar[str] = "sns"
+    tagging: ClassVar[str | None] = "sns"
+    tags_from: ClassVar[str] = "index"
+    tags_from_index: ClassVar[bool] = True
+    listing = Listing("list_topics", "Topics", keep=_could_be_ours)
+    detail = Detail("get_topic_attributes", "TopicArn", "Attributes")
     id_attr: ClassVar[str] = "TopicArn"
-    updatable: ClassVar[frozenset[str]] = frozenset({"kms_key"})
+    name_source: ClassVar[str | None] = "Name"
+    attrs: ClassVar[dict[str, str]] = {"TopicArn": "TopicArn", "Name": "Name"}
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("Name"),
+        "kms_key": Field(lambda topic: topic.get("KmsMasterKeyId") or None, setter="set_kms_key"),
+        "tracing": Field(lambda topic: topic.get("TracingConfig") or DEFAULT_TRACING, setter="set_tracing"),
+    }
+    create_call: ClassVar[str] = "create_topic"
+    delete_call: ClassVar[str] = "delete_topic"
     not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND
+    taken_code: ClassVar[str] = "TopicExists"
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for topic in our_topics(ctx):
-            live = self.live(
-                ctx,
-                topic.tags,
-                name=topic.name,
-                physical_id=topic.arn,
-                props={"name": topic.name, "kms_key": topic.attributes.get("KmsMasterKeyId") or None},
-                attrs={"TopicArn": topic.arn, "Name": topic.name},
-            )
-            if live:
-                found.append(live)
-        return found
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        """A topic that does not say how it traces passes trace headers through, as AWS does by default."""
+        return {**props, "tracing": props.get("tracing") or DEFAULT_TRACING}
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        sns = ctx.client("sns")
-        name = props["name"]
-        request: dict[str, Any] = {"Name": name, "Tags": tag_list(ctx.tags_for(resource))}
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """Needs code: list_topics gives ARNs only; the name is the ARN's last part."""
+        return [{**topic, "Name": topic_name(topic["TopicArn"])} for topic in super().listed(ctx)]
+
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        attributes: dict[str, str] = {}
         if props.get("kms_key"):
-            request["Attributes"] = {"KmsMasterKeyId": props["kms_key"]}
-        arn = sns.create_topic(**request)["TopicArn"]
-        owner = ctx.identity(tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags")))
+            attributes["KmsMasterKeyId"] = props["kms_key"]
+        if (props.get("tracing") or DEFAULT_TRACING) != DEFAULT_TRACING:
+            attributes["TracingConfig"] = props["tracing"]
+        return {"Name": props["name"], **({"Attributes": attributes} if attributes else {})}
+
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """Needs code: CreateTopic answers with a same-named topic, so its tags must say it is this one."""
+        arn = item["TopicArn"]
+        owner = ctx.identity(self.fetch_tags(ctx, [arn]).get(arn, {}))
         if owner is None or owner[0] != resource.id:
-            raise AwsCallError(resource.id, "TopicExists", f"an SNS topic named {name} exists and is not ours")
-        return {"TopicArn": arn, "Name": name}
+            message = f"an SNS topic named {props['name']} exists and is not ours"
+            raise AwsCallError(resource.id, self.taken_code, message)
+        return {"TopicArn": arn, "Name": props["name"]}
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        kms_key = props.get("kms_key") or None
-        if kms_key != live.props.get("kms_key"):
-            # An empty value is how SNS is told to stop encrypting.
-            ctx.client("sns").set_topic_attributes(
-                TopicArn=live.physical_id, AttributeName="KmsMasterKeyId", AttributeValue=kms_key or ""
-            )
-        return dict(live.attrs)
+    def set_kms_key(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """An empty value is how SNS is told to stop encrypting."""
+        self._set(ctx, live, "KmsMasterKeyId", props.get("kms_key") or "")
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        sns = ctx.client("sns")
-        self.ignore_missing(lambda: sns.delete_topic(TopicArn=live.physical_id))
+    def set_tracing(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self._set(ctx, live, "TracingConfig", props.get("tracing") or DEFAULT_TRACING)
+
+    def _set(self, ctx: Context, live: LiveResource, name: str, value: str) -> None:
+        self.call(ctx, "set_topic_attributes", TopicArn=live.physical_id, AttributeName=name, AttributeValue=value)

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from platformctl.aws import error_code
-from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.errors import AwsCallError
+from platformctl.engine.model import LiveResource
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, unless_gone
+from platformctl.resources.base import Context, unless_gone
+from platformctl.resources.declarative import DeclarativeKind, Detail, Field, Listing
 from platformctl.resources.tag_index import tags_for_arns
+from platformctl.resources.waiting import retry_while
 
 # The query-protocol code (sent in a header even by the JSON protocol) and the modelled exception name.
 NOT_FOUND_CODES = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NonExistentQueue"})
@@ -50,8 +51,10 @@ class OwnedQueue:
 
 
 def our_queues(ctx: Context) -> list[OwnedQueue]:
-    """Our queues, fetched once per read pass for the queue, queue-policy, subscription and alarm kinds."""
-    return ctx.cached(("sqs", "our-queues"), lambda: _fetch_our_queues(ctx))
+    """Our queues, read once per pass (`SqsQueue.owned`), for the queue-policy, subscription and alarm kinds."""
+    return [
+        OwnedQueue(q.physical_id, q.arn, q.name, q.logical_id, q.layer, q.tags, q.item) for q in SqsQueue().owned(ctx)
+    ]
 
 
 def queue_prefix(ctx: Context) -> str:
@@ -65,50 +68,9 @@ def queue_arn(ctx: Context, url: str) -> str:
     return f"arn:{ctx.client('sqs').meta.partition}:sqs:{ctx.region}:{account}:{name}"
 
 
-def _fetch_our_queues(ctx: Context) -> list[OwnedQueue]:
-    sqs = ctx.client("sqs")
-    urls: list[str] = []
-    pages = sqs.get_paginator("list_queues").paginate(
-        QueueNamePrefix=queue_prefix(ctx), PaginationConfig={"PageSize": _LIST_PAGE_SIZE}
-    )
-    for page in pages:
-        urls.extend(page.get("QueueUrls", []))
-    arns = {url: queue_arn(ctx, url) for url in urls}
-    url_of = {arn: url for url, arn in arns.items()}
-    tags = tags_for_arns(ctx, arns.values(), lambda arn: _queue_tags(ctx, url_of[arn]))
-    # Attributes are only worth a call for queues that are ours.
-    ours = [(url, identity) for url in urls if (identity := ctx.identity(tags.get(arns[url], {}))) is not None]
-    attributes = ctx.map(lambda url: _queue_attributes(ctx, url), [url for url, _ in ours])
-    owned: list[OwnedQueue] = []
-    for (url, (logical_id, layer)), attrs in zip(ours, attributes, strict=True):
-        if attrs is None:
-            continue  # deleted since it was listed
-        owned.append(
-            OwnedQueue(
-                url=url,
-                arn=attrs.get("QueueArn", arns[url]),
-                name=url.rstrip("/").rsplit("/", 1)[-1],
-                logical_id=logical_id,
-                layer=layer,
-                tags=tags[arns[url]],
-                attributes=attrs,
-            )
-        )
-    return owned
-
-
-# ListQueues lags behind deletes: a queue it still lists may be gone by the time it is asked about.
-def _queue_tags(ctx: Context, url: str) -> dict[str, str] | None:
-    """A queue's tags asked of SQS (the index did not know it); None when it is gone."""
-    return unless_gone(NOT_FOUND_CODES, lambda: ctx.client("sqs").list_queue_tags(QueueUrl=url).get("Tags", {}))
-
-
-def _queue_attributes(ctx: Context, url: str) -> dict[str, str] | None:
-    """Every attribute of a queue (as strings); None when it is gone."""
-    return unless_gone(
-        NOT_FOUND_CODES,
-        lambda: ctx.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"],
-    )
+def _queue_item(ctx: Context, url: str) -> dict[str, str]:
+    """What a queue's URL alone tells (its ARN and name): the listed item its attributes are merged into."""
+    return {"QueueUrl": url, "QueueArn": queue_arn(ctx, url), "Name": url.rstrip("/").rsplit("/", 1)[-1]}
 
 
 def _redrive(raw: str | None) -> dict[str, Any] | None:
@@ -126,75 +88,80 @@ def _redrive_text(redrive: dict[str, Any] | None) -> str:
     return json.dumps({"deadLetterTargetArn": redrive["dead_letter"], "maxReceiveCount": int(redrive["max_receives"])})
 
 
-def _props(queue: OwnedQueue) -> dict[str, Any]:
-    attributes = queue.attributes
-    return {
-        "name": queue.name,
-        "visibility_timeout": int(attributes["VisibilityTimeout"]),
-        "retention_seconds": int(attributes["MessageRetentionPeriod"]),
-        "kms_key": attributes.get("KmsMasterKeyId") or None,
-        "redrive": _redrive(attributes.get("RedrivePolicy")),
-    }
+def _name_not_free(exc: BaseException, name: str) -> str | None:
+    if error_code(exc) in _DELETED_RECENTLY:
+        return f"SQS to free the name {name} (a queue of that name was just deleted)"
+    return None
 
 
-def _facts(queue: OwnedQueue) -> dict[str, Any]:
-    attributes = queue.attributes
-    return {
-        "messages": int(attributes.get("ApproximateNumberOfMessages", 0)),
-        "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
-    }
-
-
-def _refuse_foreign(ctx: Context, resource: Resource, name: str) -> None:
-    """Fail when a queue of this name exists and is not this resource.
-
-    CreateQueue is idempotent by name and attributes: on an identical existing queue it answers with that
-    queue's URL (and may even put our tags on it), so a look-alike would silently pass for ours.
-    """
-    sqs = ctx.client("sqs")
-    try:
-        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
-    except Exception as exc:
-        if error_code(exc) in NOT_FOUND_CODES:
-            return
-        raise
-    owner = ctx.identity(tags)
-    if owner is None or owner[0] != resource.id:
-        raise AwsCallError(resource.id, "QueueAlreadyExists", f"an SQS queue named {name} exists and is not ours")
-
-
-def _attrs(url: str, arn: str, name: str) -> dict[str, Any]:
-    return {"QueueUrl": url, "Arn": arn, "Name": name}
-
-
-class SqsQueue(ResourceKind):
+class SqsQueue(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "sqs.queue"
+    tagging: ClassVar[str | None] = "sqs"
+    tags_from_index: ClassVar[bool] = True
     service: ClassVar[str] = "sqs"
     id_attr: ClassVar[str] = "QueueUrl"
-    updatable: ClassVar[frozenset[str]] = frozenset({"visibility_timeout", "retention_seconds", "kms_key", "redrive"})
     not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND_CODES
+    listing = Listing(
+        "list_queues",
+        "QueueUrls",
+        lambda ctx: {"QueueNamePrefix": queue_prefix(ctx), "PaginationConfig": {"PageSize": _LIST_PAGE_SIZE}},
+    )
+    tags_from: ClassVar[str] = "index"
+    # SQS has no batch read of attributes: asked of our queues only, in parallel.
+    detail = Detail("get_queue_attributes", "QueueUrl", "Attributes", {"AttributeNames": ["All"]})
+    arn_source: ClassVar[str | None] = "QueueArn"
+    name_source: ClassVar[str | None] = "Name"
+    # SQS answers with every attribute as a string and the redrive policy as JSON text.
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("Name"),
+        "visibility_timeout": Field("VisibilityTimeout", int, setter="set_attributes"),
+        "retention_seconds": Field("MessageRetentionPeriod", int, setter="set_attributes"),
+        "kms_key": Field("KmsMasterKeyId", lambda key: key or None, setter="set_attributes"),
+        "redrive": Field("RedrivePolicy", _redrive, setter="set_attributes"),
+    }
+    attrs: ClassVar[dict[str, str]] = {"QueueUrl": "QueueUrl", "Arn": "QueueArn", "Name": "Name"}
+    create_call: ClassVar[str] = "create_queue"
+    tags_param: ClassVar[str | None] = "tags"
+    tags_shape: ClassVar[str] = "map"
+    delete_call: ClassVar[str] = "delete_queue"
+    taken_code: ClassVar[str] = "QueueAlreadyExists"
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
-        for queue in our_queues(ctx):
-            live = self.live(
-                ctx,
-                queue.tags,
-                name=queue.name,
-                physical_id=queue.url,
-                props=_props(queue),
-                attrs=_attrs(queue.url, queue.arn, queue.name),
-                facts=_facts(queue),
-            )
-            if live:
-                found.append(live)
-        return found
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """ListQueues gives URLs only: each becomes an item with the ARN and name its URL tells."""
+        urls = cast(list[str], super().listed(ctx))  # ListQueues' items are URLs, not the records other listings give
+        return [_queue_item(ctx, url) for url in urls]
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        sqs = ctx.client("sqs")
-        name = props["name"]
+    def tag_target(self, ctx: Context, live: LiveResource) -> str:
+        """SQS tags a queue by its URL (the physical id), not by the ARN the base would pick."""
+        return live.physical_id
+
+    def tagged(self, ctx: Context, items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """The index knows queues by ARN, while SQS is asked a queue's tags by URL (when the index lags)."""
+        url_of = {item["QueueArn"]: item["QueueUrl"] for item in items}
+
+        def one(arn: str) -> dict[str, str] | None:
+            sqs = self.client(ctx)
+            return unless_gone(NOT_FOUND_CODES, lambda: sqs.list_queue_tags(QueueUrl=url_of[arn]).get("Tags", {}))
+
+        tags = tags_for_arns(ctx, url_of, one)
+        return [(item, tags[item["QueueArn"]]) for item in items if item["QueueArn"] in tags]
+
+    def facts_of(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messages": int(item.get("ApproximateNumberOfMessages", 0)),
+            "in_flight": int(item.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        }
+
+    def existing(self, ctx: Context, props: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """CreateQueue is idempotent by name and attributes (it answers with an identical queue's URL, and may
+        even put our tags on it), so a look-alike would silently pass for ours: the name is looked up first."""
+        sqs = self.client(ctx)
+        url = unless_gone(NOT_FOUND_CODES, lambda: sqs.get_queue_url(QueueName=props["name"])["QueueUrl"])
+        tags = None if url is None else unless_gone(NOT_FOUND_CODES, lambda: sqs.list_queue_tags(QueueUrl=url))
+        return [] if url is None or tags is None else [(_queue_item(ctx, url), tags.get("Tags", {}))]
+
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
         attributes = {
             "VisibilityTimeout": str(props["visibility_timeout"]),
             "MessageRetentionPeriod": str(props["retention_seconds"]),
@@ -203,41 +170,29 @@ class SqsQueue(ResourceKind):
             attributes["KmsMasterKeyId"] = props["kms_key"]
         if props.get("redrive"):
             attributes["RedrivePolicy"] = _redrive_text(props["redrive"])
-        _refuse_foreign(ctx, resource, name)
-        tags = ctx.tags_for(resource)
-        url = ctx.retry_on(
-            _DELETED_RECENTLY,
-            lambda: sqs.create_queue(QueueName=name, Attributes=attributes, tags=tags)["QueueUrl"],
-            timeout=DELETED_RECENTLY_TIMEOUT,
-        )
+        return {"QueueName": props["name"], "Attributes": attributes}
+
+    def call(self, ctx: Context, operation: str, **request: Any) -> Any:
+        """AWS refuses a deleted queue's name for 60 s, which a replacement always runs into: create waits."""
+        if operation != self.create_call:
+            return super().call(ctx, operation, **request)
+        name = request["QueueName"]
+        send = lambda: super(SqsQueue, self).call(ctx, operation, **request)  # noqa: E731
+        return retry_while(ctx, lambda exc: _name_not_free(exc, name), send, DELETED_RECENTLY_TIMEOUT)
+
+    def created(self, ctx: Context, resource: Any, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         # The ARN follows from the URL: asking for it would add a call to the longest chain of every apply.
-        return _attrs(url, queue_arn(ctx, url), name)
+        return self.attrs_of(_queue_item(ctx, item["QueueUrl"]))
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        attributes: dict[str, str] = {}
-        if props["visibility_timeout"] != live.props.get("visibility_timeout"):
-            attributes["VisibilityTimeout"] = str(props["visibility_timeout"])
-        if props["retention_seconds"] != live.props.get("retention_seconds"):
-            attributes["MessageRetentionPeriod"] = str(props["retention_seconds"])
-        if (props.get("kms_key") or None) != live.props.get("kms_key"):
-            # The empty string turns SSE-KMS off.
-            attributes["KmsMasterKeyId"] = props.get("kms_key") or ""
-        if (props.get("redrive") or None) != live.props.get("redrive"):
-            attributes["RedrivePolicy"] = _redrive_text(props.get("redrive"))
-        if attributes:
-            ctx.client("sqs").set_queue_attributes(QueueUrl=live.physical_id, Attributes=attributes)
-        return dict(live.attrs)
-
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        sqs = ctx.client("sqs")
-        self.ignore_missing(lambda: sqs.delete_queue(QueueUrl=live.physical_id))
+    def set_attributes(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        """One call sets every attribute we manage; the empty string turns SSE-KMS or the redrive off."""
+        attributes = {
+            "VisibilityTimeout": str(props["visibility_timeout"]),
+            "MessageRetentionPeriod": str(props["retention_seconds"]),
+            "KmsMasterKeyId": props.get("kms_key") or "",
+            "RedrivePolicy": _redrive_text(props.get("redrive")),
+        }
+        self.call(ctx, "set_queue_attributes", QueueUrl=live.physical_id, Attributes=attributes)
 
     def data_loss(self, live: LiveResource) -> str | None:
         """Messages still in the queue (waiting or received but not yet deleted) go with it."""

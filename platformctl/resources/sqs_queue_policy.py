@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from platformctl.engine.model import Change, LiveResource, Resource
+from platformctl.engine.model import LiveResource, Resource
 from platformctl.naming import TAG_ID
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import DeclarativeKind, Field, Owned
 from platformctl.resources.policy import normalize_policy
 from platformctl.resources.sqs_queue import NOT_FOUND_CODES, our_queues
 
@@ -30,12 +31,20 @@ def policy_logical_id(queue_logical_id: str) -> str:
     return f"{queue_logical_id}{POLICY_SUFFIX}"
 
 
-class SqsQueuePolicy(ResourceKind):
+class SqsQueuePolicy(DeclarativeKind):
     shared_reads: ClassVar = (tag_index.indexed_tags,)
     kind: ClassVar[str] = "sqs.queue_policy"
     service: ClassVar[str] = "sqs"
     id_attr: ClassVar[str] = "QueueUrl"
-    updatable: ClassVar[frozenset[str]] = frozenset({"policy"})
+    # Read from the queue's attributes, as the item {"QueueUrl", "Policy"} (see `owned`).
+    fields: ClassVar[dict[str, Field]] = {
+        "queue": Field("QueueUrl"),
+        "policy": Field("Policy", normalize_policy, setter="set_policy"),
+    }
+    # "Creating" the policy is setting the queue's Policy attribute; deleting it is setting it to "".
+    create_call: ClassVar[str] = "set_queue_attributes"
+    tags_param: ClassVar[str | None] = None  # an attribute of the queue: AWS cannot tag it
+    delete_call: ClassVar[str] = "set_queue_attributes"
     # A replacement only happens when the policy moves to another queue: the new one can be set first.
     create_before_delete: ClassVar[bool] = True
     not_found_codes: ClassVar[frozenset[str]] = NOT_FOUND_CODES
@@ -45,45 +54,29 @@ class SqsQueuePolicy(ResourceKind):
             return props  # e.g. still unknown until apply
         return {**props, "policy": normalize_policy(props["policy"])}
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        found: list[LiveResource] = []
+    def owned(self, ctx: Context) -> list[Owned]:
+        """Needs code: a policy has no tags of its own; it is ours when its queue is (see above)."""
+        found: list[Owned] = []
         for queue in our_queues(ctx):
             policy = queue.attributes.get("Policy")
-            if not policy:
-                continue
             tags = {**queue.tags, TAG_ID: policy_logical_id(queue.logical_id)}
-            live = self.live(
-                ctx,
-                tags,
-                name=f"{queue.name} policy",
-                physical_id=queue.url,
-                props={"queue": queue.url, "policy": normalize_policy(policy)},
-                attrs={"QueueUrl": queue.url},
-            )
-            if live:
-                found.append(live)
+            if policy and ctx.identity(tags) is not None:
+                item = {"QueueUrl": queue.url, "Policy": policy}
+                found.append(Owned(item, tags, queue.url, queue.url, f"{queue.name} policy"))
         return found
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        _set_policy(ctx, props["queue"], json.dumps(normalize_policy(props["policy"])))
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return _policy_request(props["queue"], json.dumps(normalize_policy(props["policy"])))
+
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         return {"QueueUrl": props["queue"]}
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        if normalize_policy(props["policy"]) != normalize_policy(live.props.get("policy")):
-            _set_policy(ctx, live.physical_id, json.dumps(normalize_policy(props["policy"])))
-        return dict(live.attrs)
+    def set_policy(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
+        self.call(ctx, "set_queue_attributes", **self.create_request(ctx, {**props, "queue": live.physical_id}))
 
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        # The empty string removes the policy; a queue deleted already took its policy with it.
-        self.ignore_missing(lambda: _set_policy(ctx, live.physical_id, ""))
+    def delete_request(self, live: LiveResource) -> dict[str, Any]:
+        return _policy_request(live.physical_id, "")  # a queue deleted already took its policy with it
 
 
-def _set_policy(ctx: Context, queue_url: str, policy: str) -> None:
-    ctx.client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
+def _policy_request(queue_url: str, policy: str) -> dict[str, Any]:
+    return {"QueueUrl": queue_url, "Attributes": {"Policy": policy}}

@@ -2,7 +2,8 @@
 
 Most listings (log groups, topics, queues, alarms, load balancers, rules, task definitions) carry no tags,
 and their services answer tags one resource per call. The Tagging API answers them all at once, filtered
-server-side by our platform and env tags: a no-op diff then costs a few calls per resource kind instead of
+server-side by our env tag and the platform tag's presence (every platform in this env: see `_fetch_index`;
+ours are kept, others only counted): a no-op diff then costs a few calls per resource kind instead of
 one or more per resource.
 
 Two rules keep it honest, because AWS updates this index asynchronously (seconds, sometimes longer):
@@ -14,6 +15,7 @@ Two rules keep it honest, because AWS updates this index asynchronously (seconds
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from platformctl.naming import TAG_ENV, TAG_PLATFORM
@@ -47,11 +49,15 @@ def indexed_tags(ctx: Context) -> dict[str, dict[str, str]]:
 
 
 def _fetch_index(ctx: Context) -> dict[str, dict[str, str]]:
+    """Ours, by ARN. The filter takes every platform in this env (any value of the platform tag): the same
+    read then tells, at no extra call, which other platforms live here (`Context.platforms_in_index`, for
+    engine/neighbours.py); their entries are counted, never returned."""
     tagging = ctx.client("resourcegroupstaggingapi")
     index: dict[str, dict[str, str]] = {}
+    census: Counter[tuple[str, str]] = Counter()
     pages = tagging.get_paginator("get_resources").paginate(
         TagFilters=[
-            {"Key": TAG_PLATFORM, "Values": [ctx.platform]},
+            {"Key": TAG_PLATFORM},
             {"Key": TAG_ENV, "Values": [ctx.env]},
         ],
         ResourceTypeFilters=list(INDEXED_TYPES),
@@ -59,7 +65,11 @@ def _fetch_index(ctx: Context) -> dict[str, dict[str, str]]:
     )
     for page in pages:
         for mapping in page.get("ResourceTagMappingList", []):
-            index[mapping["ResourceARN"]] = tag_dict(mapping.get("Tags"))
+            tags = tag_dict(mapping.get("Tags"))
+            census[(tags.get(TAG_PLATFORM, ""), tags.get(TAG_ENV, ""))] += 1
+            if tags.get(TAG_PLATFORM) == ctx.platform:
+                index[mapping["ResourceARN"]] = tags
+    ctx.platforms_in_index = dict(census)
     return index
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pydantic_core import PydanticCustomError
 
-from platformctl.naming import aws_name
+from platformctl.naming import aws_name, role_name
+from platformctl.partitions import PRIVATE_ECR_IMAGE, dns_suffix, partition_of_region
 from platformctl.specs.models import PlatformSpec, ServiceSpec, parse_route, route_prefix
 from platformctl.specs.yaml_source import Loc, SourceDoc
 
@@ -148,12 +149,24 @@ def cross_file_findings(
     findings += _route_findings(services)
     if platform is not None:
         findings += _derived_name_findings(platform, services, envs)
+        if platform.network.nat == "none":
+            findings += _no_nat_findings(platform, services)
         if not platform.messaging.event_bus:
             # Rules live on the platform bus; without it they would silently do nothing.
             findings += [
                 Finding(e.doc, ("rules",), "rules need the event bus: set messaging.eventBus: true in platform.yaml")
                 for e in services
                 if e.spec is not None and e.spec.rules
+            ]
+            # Without the bus there is nothing to grant events:PutEvents on.
+            findings += [
+                Finding(
+                    e.doc,
+                    ("publishesToBus",),
+                    "publishing to the bus needs the event bus: set messaging.eventBus: true in platform.yaml",
+                )
+                for e in services
+                if e.spec is not None and e.spec.publishes_to_bus
             ]
     return findings
 
@@ -196,6 +209,31 @@ def _reference_findings(
             findings.append(Finding(entry.doc, ("calls", i), f"a service cannot call itself ('{target}')"))
         elif target not in by_name and target not in unreadable:
             findings.append(Finding(entry.doc, ("calls", i), f"unknown service '{target}'{suggest(target, names)}"))
+    return findings
+
+
+def _no_nat_findings(platform: PlatformSpec, services: list[ServiceEntry]) -> list[Finding]:
+    """Without NAT a task reaches only the AWS services the VPC has endpoints for: its images must come from
+    private ECR in the platform's region (any account), never Docker Hub, ECR Public or another registry."""
+    findings = []
+    why = "network.nat is none, so tasks have no internet access and can pull only from private ECR in "
+    for entry in services:
+        if entry.spec is None:
+            continue
+        ecr = PRIVATE_ECR_IMAGE.match(entry.spec.image)
+        if ecr is None or ecr.group("region") != platform.region:
+            message = (
+                f"cannot pull '{entry.spec.image}': {why}{platform.region} (<account>.dkr.ecr.{platform.region}."
+                f"{dns_suffix(partition_of_region(platform.region))}/<repo>); push the image there, "
+                "or set network.nat: single in platform.yaml"
+            )
+            findings.append(Finding(entry.doc, ("image",), message))
+        if entry.spec.tracing == "xray":  # platform.yaml's own `tracing: xray` is refused there (models.py)
+            message = (
+                f"tracing pulls its collector from ECR Public, but {why}{platform.region}; "
+                "set tracing: none, or network.nat: single in platform.yaml"
+            )
+            findings.append(Finding(entry.doc, ("tracing",), message))
     return findings
 
 
@@ -274,7 +312,12 @@ def _derived_name_findings(platform: PlatformSpec, services: list[ServiceEntry],
             for entry in services:
                 if entry.spec is None:
                     continue
-                name = aws_name(kind, platform.platform, env, entry.spec.service, suffix)
+                service = entry.spec.service
+                name = (
+                    role_name(platform.platform, env, service, suffix, platform.region)
+                    if kind == "iam-role"
+                    else aws_name(kind, platform.platform, env, service, suffix)
+                )
                 other = owners.get(name)
                 if other is None:
                     owners[name] = entry

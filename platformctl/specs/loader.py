@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from platformctl.errors import SpecError, SpecIssue
+from platformctl.errors import PlatformctlError, SpecError, SpecIssue, UnknownEnvironment
 from platformctl.specs.checks import (
     FORBIDDEN_OVERRIDE_KEYS,
     Finding,
@@ -28,7 +28,7 @@ from platformctl.specs.checks import (
     override_findings,
     suggest,
 )
-from platformctl.specs.models import PlatformSpec, ServiceSpec
+from platformctl.specs.models import PlatformSpec, ServiceSpec, region_problem, zone_problems
 from platformctl.specs.yaml_source import (
     Loc,
     SourceDoc,
@@ -52,6 +52,9 @@ class SpecSet:
     services: dict[str, ServiceSpec]
     environments: list[str]
     files: dict[str, Path] = field(default_factory=dict)
+    # platform.yaml's own region for this environment. `platform.region` is the effective region: the same,
+    # unless `--region` overrode it. Roles made before roles carried their region belong to this one.
+    home_region: str = ""
 
     @property
     def approval_required(self) -> bool:
@@ -261,9 +264,9 @@ def _read(path: Path, collector: _Collector, environ: Mapping[str, str] | None) 
         collector.problem(display, problem)
         return None
     except SourceProblems as problems:
-        for problem in problems.problems:
-            collector.problem(display, problem)
-            collector.skip.add((display, problem.loc))
+        for each in problems.problems:
+            collector.problem(display, each)
+            collector.skip.add((display, each.loc))
         return problems.doc
 
 
@@ -283,26 +286,48 @@ def _merged(doc: SourceDoc, env: str) -> dict[str, Any]:
     return deep_merge(doc.data, override)
 
 
-def load_specs(specs_dir: Path, env: str | None = None, environ: Mapping[str, str] | None = None) -> SpecSet:
+def _zone_findings(doc: SourceDoc, spec: PlatformSpec | None, region: str | None) -> list[Finding]:
+    """Pinned zones outside the effective region (`region` when overridden, else the spec's own)."""
+    if spec is None:
+        return []
+    zones = spec.network.availability_zones
+    return [
+        Finding(doc, ("network", "availabilityZones", index), message)
+        for index, message in zone_problems(zones, region or spec.region)
+    ]
+
+
+def load_specs(
+    specs_dir: Path,
+    env: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    region: str | None = None,
+) -> SpecSet:
     """Load, interpolate and validate `specs_dir`; with `env`, return that environment's merged specs.
 
     Raises one SpecError with every issue found across all files and environments, so a user fixes the
     specs in one pass instead of one error per run. `environ` replaces the process environment for `${VAR}`
-    (tests use it; the CLI does not).
+    (tests use it; the CLI does not). `region` (the CLI's `--region`) replaces platform.yaml's region in the
+    result, so the desired graph, the clients and the lock all use one region; pinned zones are checked
+    against it, and `home_region` keeps the one platform.yaml gives.
     """
+    if region is not None and (problem := region_problem(region)):
+        raise PlatformctlError(f"--region: {problem}")
     specs_dir = Path(specs_dir)
     environ = os.environ if environ is None else environ
     collector = _Collector()
     platform_path = specs_dir / PLATFORM_FILE
     platform_doc: SourceDoc | None = None
-    if platform_path.is_file():
+    if os.path.lexists(platform_path):  # a directory or a broken link by that name is reported by _read
         platform_doc = _read(platform_path, collector, environ)
     else:
         collector.issue(SpecIssue(str(platform_path), None, "", "file not found: every spec set needs platform.yaml"))
     service_paths: list[Path] = []
     services_dir = specs_dir / SERVICES_DIR
     if services_dir.is_dir():
-        service_paths = sorted(p for p in services_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        # Every *.yaml / *.yml entry, whatever it is: skipping a broken link or a directory would make its
+        # service vanish from the desired state, and `diff` would plan to delete it. _read reports them.
+        service_paths = sorted(p for p in services_dir.iterdir() if p.suffix in (".yaml", ".yml"))
     service_docs: list[SourceDoc] = []
     unreadable: list[str] = []
     for path in service_paths:
@@ -316,6 +341,7 @@ def load_specs(specs_dir: Path, env: str | None = None, environ: Mapping[str, st
     if platform_doc is not None:
         base_platform, findings = _validate(PlatformSpec, platform_doc, platform_doc.data)
         collector.add(findings)
+        collector.add(_zone_findings(platform_doc, base_platform, region))
     base_entries = []
     for doc in service_docs:
         spec, findings = _validate(ServiceSpec, doc, doc.data)
@@ -336,6 +362,7 @@ def load_specs(specs_dir: Path, env: str | None = None, environ: Mapping[str, st
         if platform_doc is not None:
             platform_spec, findings = _validate(PlatformSpec, platform_doc, _merged(platform_doc, name))
             collector.add(findings, name)
+            collector.add(_zone_findings(platform_doc, platform_spec, region), name)
         entries = []
         for doc in service_docs:
             spec, findings = _validate(ServiceSpec, doc, _merged(doc, name))
@@ -345,15 +372,17 @@ def load_specs(specs_dir: Path, env: str | None = None, environ: Mapping[str, st
         merged[name] = (platform_spec, entries)
 
     if env is not None and platform_doc is not None and env not in declared:
-        collector.issue(
-            SpecIssue(
-                platform_doc.file,
-                platform_doc.line_of(("environments",)),
-                "environments",
-                f"unknown environment '{env}'{suggest(env, declared)}; declared environments: "
-                f"{', '.join(declared) or 'none'}",
-            )
+        unknown = SpecIssue(
+            platform_doc.file,
+            platform_doc.line_of(("environments",)),
+            "environments",
+            f"unknown environment '{env}'{suggest(env, declared)}; declared environments: "
+            f"{', '.join(declared) or 'none'}",
         )
+        if declared and not collector.issues:
+            # Valid specs and an environment they do not declare: the caller's --env is wrong, not the specs.
+            raise UnknownEnvironment(unknown, env, declared, suggest(env, declared))
+        collector.issue(unknown)
     if collector.issues:
         raise SpecError(collector.issues)
 
@@ -362,6 +391,9 @@ def load_specs(specs_dir: Path, env: str | None = None, environ: Mapping[str, st
     assert chosen_platform is not None
     services = {e.spec.service: e.spec for e in sorted(chosen_entries, key=lambda e: e.name) if e.spec}
     files = {"platform": platform_doc.path, **{e.spec.service: e.doc.path for e in chosen_entries if e.spec}}
+    home_region = chosen_platform.region
+    if region is not None:
+        chosen_platform = chosen_platform.model_copy(update={"region": region})
     return SpecSet(
         root=specs_dir,
         env=env,
@@ -369,4 +401,5 @@ def load_specs(specs_dir: Path, env: str | None = None, environ: Mapping[str, st
         services=services,
         environments=declared,
         files=files,
+        home_region=home_region,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
@@ -25,7 +26,9 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from platformctl.specs.network import MAX_AZS, carve_subnets
+from platformctl.naming import MAX_TAGS_PER_RESOURCE, REFUSED_NAME_STARTS, most_tags_on_a_resource, own_tag_keys
+from platformctl.secret_refs import reference_problem
+from platformctl.specs.network import MAX_AZS, ZoneError, carve_subnets
 
 PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
@@ -36,7 +39,9 @@ RULE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 ROUTE_METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-RESERVED_SERVICE_NAMES = frozenset({"platform"})  # `SpecSet.files` uses it for platform.yaml
+# `platform`: `SpecSet.files` uses it for platform.yaml; `aws-otel-collector`: the tracing sidecar's container
+# name, which must differ from the service's own container in the task definition (layers/tracing.py).
+RESERVED_SERVICE_NAMES = frozenset({"platform", "aws-otel-collector"})
 LOG_RETENTION_DAYS = (
     1,
     3,
@@ -73,6 +78,8 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
+DEFAULT_VPC_CIDR = "10.0.0.0/16"
+
 APPMESH_MESSAGE = (
     "App Mesh is not supported: AWS discontinued App Mesh on 2026-09-30; use 'service-connect' (ECS Service Connect)"
 )
@@ -81,6 +88,29 @@ APPMESH_MESSAGE = (
 def fail(message: str, *sub: str | int) -> NoReturn:
     """Raise a validation error whose text is shown as is; `sub` narrows the location below the field."""
     raise PydanticCustomError("spec", "{message}", {"message": message, "sub": list(sub)})
+
+
+def region_problem(value: str) -> str | None:
+    """Why `value` is not an AWS region name, or None; shared by the spec field and the `--region` override."""
+    if not REGION.match(value):
+        return f"expected an AWS region such as us-east-1 (got '{value}')"
+    return None
+
+
+def zone_problems(zones: list[str] | None, region: str) -> list[tuple[int, str]]:
+    """(index, message) for each pinned zone outside `region`.
+
+    A zone's name is its region's name plus a letter (`us-east-1a`) or, for Local and Wavelength Zones, a
+    dash and more (`us-west-2-lax-1a`). A zone of another region would make AWS refuse the subnet after
+    half the platform exists, so the loader checks the pinned zones against the effective region (the
+    spec's, or `--region`'s) before the first call.
+    """
+    problems = []
+    for index, zone in enumerate(zones or []):
+        rest = zone[len(region) :] if zone.startswith(region) else ""
+        if not (re.fullmatch(r"[a-z]", rest) or re.fullmatch(r"-[a-z0-9-]*[a-z0-9]", rest)):
+            problems.append((index, f"{zone} is not a zone of {region}"))
+    return problems
 
 
 def _join(values: tuple[Any, ...] | list[Any]) -> str:
@@ -127,8 +157,21 @@ def _secret_ref(value: str) -> str:
     if value.startswith("ssm:/") and len(value) > len("ssm:/"):
         return value
     if value.startswith("secretsmanager:") and len(value) > len("secretsmanager:"):
+        problem = reference_problem(value)
+        if problem:
+            fail(problem)
         return value
     fail(f"expected 'ssm:/parameter/path' or 'secretsmanager:NAME_OR_ARN' (got '{value}')")
+
+
+# A KMS key's ARN (not an alias's: IAM grants kms:Decrypt on keys, and an alias ARN in a policy matches no key).
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+
+
+def _kms_key_arn(value: str) -> str:
+    if not KMS_KEY_ARN.match(value):
+        fail(f"expected a KMS key ARN such as 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-...' (got '{value}')")
+    return value
 
 
 def route_prefix(path: str) -> str:
@@ -162,8 +205,39 @@ def parse_route(value: str) -> tuple[str, str]:
 
 
 def _route(value: str) -> str:
-    parse_route(value)
+    _, path = parse_route(value)
+    # The literal prefix names the ALB listener rule's logical id, which is its `platformctl:id` tag, and is its
+    # path pattern: it must suit both (ELB tags: refused_tag_characters; ALB path patterns: ASCII only).
+    refused = [c for c in route_prefix(path) if not c.isascii()] + refused_tag_characters(route_prefix(path))
+    if refused:
+        fail(
+            f"the route path '{path}' has {', '.join(repr(c) for c in dict.fromkeys(refused))} before its first "
+            "parameter, which the load balancer refuses in its rules' tags or path patterns: use A-Z, a-z, 0-9 "
+            "and _ - . / @ : +"
+        )
     return value
+
+
+# What ELB, IAM, CloudWatch Logs and API Gateway accept in tag keys and values: letters (any script), digits,
+# spaces and these (Elastic Load Balancing, IAM, Logs and API Gateway "Tagging" pages: `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`).
+# Every tag goes on every resource, so every tag must suit the strictest of them.
+TAG_PUNCTUATION = "_.:/=+-@"
+
+
+def refused_tag_characters(text: str) -> list[str]:
+    """The characters of `text` that ELB, IAM, Logs or API Gateway refuse in a tag, in order of appearance."""
+    allowed = lambda c: unicodedata.category(c)[0] in "LNZ" or c in TAG_PUNCTUATION  # noqa: E731
+    return list(dict.fromkeys(c for c in text if not allowed(c)))
+
+
+def _tag_characters(what: str, value: str) -> None:
+    refused = refused_tag_characters(value)
+    if refused:
+        shown = ", ".join(repr(c) for c in refused)
+        fail(
+            f"{what} '{value}' has {shown}, which load balancers, IAM, CloudWatch Logs and API Gateway refuse "
+            f"in tags: use letters, digits, spaces and {' '.join(TAG_PUNCTUATION)}"
+        )
 
 
 def _tag_key(value: str) -> str:
@@ -172,12 +246,14 @@ def _tag_key(value: str) -> str:
         fail(f"tag keys starting with 'platformctl:' or 'aws:' are reserved (got '{value}')")
     if not 1 <= len(value) <= 128:
         fail(f"expected a tag key of 1 to 128 characters (got {len(value)})")
+    _tag_characters("the tag key", value)
     return value
 
 
 def _tag_value(value: str) -> str:
     if len(value) > 256:
         fail(f"expected a tag value of at most 256 characters (got {len(value)})")
+    _tag_characters("the tag value", value)
     return value
 
 
@@ -194,7 +270,19 @@ def _unique(values: list[Any], what: str) -> None:
         seen.add(value)
 
 
-PlatformName = Annotated[str, AfterValidator(_name(PLATFORM_NAME, "platform", 20))]
+def _platform_name_accepted_by_aws(value: str) -> str:
+    for what, start in REFUSED_NAME_STARTS.items():
+        if f"{value}-".startswith(start):
+            fail(
+                f"the platform name '{value}' starts every {what} name with '{start}' ('{value}-<env>-...'), "
+                f"which AWS refuses; choose another name"
+            )
+    return value
+
+
+PlatformName = Annotated[
+    str, AfterValidator(_name(PLATFORM_NAME, "platform", 20)), AfterValidator(_platform_name_accepted_by_aws)
+]
 ServiceName = Annotated[str, AfterValidator(_name(SERVICE_NAME, "service", 30))]
 EnvName = Annotated[str, AfterValidator(_name(ENV_NAME, "environment", 16))]
 EventName = Annotated[str, AfterValidator(_event_name)]
@@ -217,9 +305,9 @@ class SpecModel(BaseModel):
 
 
 class NetworkSpec(SpecModel):
-    # azs comes first so the cidr check can see it.
+    # azs comes first so the zones check can see it, cidr before the zones so their check can carve it.
     azs: int = Field(default=3, ge=1, le=MAX_AZS)
-    cidr: str = "10.0.0.0/16"
+    cidr: str = DEFAULT_VPC_CIDR
     nat: Literal["per-az", "single", "none"] = "per-az"
     availability_zones: list[str] | None = None
 
@@ -232,12 +320,10 @@ class NetworkSpec(SpecModel):
             fail(f"expected an IPv4 network CIDR such as 10.0.0.0/16 (got '{value}': {exc})")
         if not 16 <= network.prefixlen <= 28:
             fail(f"expected a VPC CIDR between /16 and /28 (got /{network.prefixlen})")
-        azs = info.data.get("azs")
-        if isinstance(azs, int):
-            try:
-                carve_subnets(value, azs)
-            except ValueError as exc:
-                fail(str(exc))
+        try:
+            carve_subnets(value, [])  # the slots' size depends on the CIDR alone; zones are checked below
+        except ValueError as exc:
+            fail(str(exc))
         return value
 
     @field_validator("availability_zones")
@@ -249,6 +335,10 @@ class NetworkSpec(SpecModel):
         if isinstance(azs, int) and len(value) != azs:
             fail(f"expected {azs} availability zones to match azs (got {len(value)})")
         _unique(value, "availability zone")
+        try:
+            carve_subnets(info.data.get("cidr", DEFAULT_VPC_CIDR), value)
+        except ZoneError as exc:
+            fail(str(exc), exc.index)
         return value
 
 
@@ -305,6 +395,8 @@ class EncryptionSpec(SpecModel):
 class MessagingSpec(SpecModel):
     event_bus: bool = True
     dlq_max_receives: int = Field(default=5, ge=1, le=1000)
+    # SNS's TracingConfig: PassThrough forwards a publisher's trace header; Active adds SNS's own segments.
+    topic_tracing: Literal["PassThrough", "Active"] = "PassThrough"
 
 
 class ThrottlingSpec(SpecModel):
@@ -327,6 +419,39 @@ class AuthSpec(SpecModel):
     @classmethod
     def _audience(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+
+# An address SNS can mail: a local part, '@', and a domain of at least two dot-separated labels.
+EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+def _email(value: str) -> str:
+    if not EMAIL.match(value):
+        fail(f"expected an email address such as ops@example.com (got '{value}')")
+    return value
+
+
+def _https_url(value: str) -> str:
+    host = value[len("https://") :].split("/", 1)[0] if value.startswith("https://") else ""
+    if not host or any(c.isspace() for c in value):
+        fail(f"expected an https:// URL such as https://alerts.example.com/sns (got '{value}')")
+    return value
+
+
+class AlertsSpec(SpecModel):
+    """Who hears the environment's alarms: each address and URL is subscribed to its alerts topic."""
+
+    email: list[Annotated[str, AfterValidator(_email)]] = Field(default_factory=list)
+    https: list[Annotated[str, AfterValidator(_https_url)]] = Field(default_factory=list)
+
+    @field_validator("email", "https")
+    @classmethod
+    def _unique_endpoints(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        _unique(value, "email address" if info.field_name == "email" else "URL")
+        return value
 
 
 def _empty_to_none(value: Any) -> Any:
@@ -370,6 +495,9 @@ class PlatformSpec(SpecModel):
     encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
     messaging: MessagingSpec = Field(default_factory=MessagingSpec)
     api: ApiSpec = Field(default_factory=ApiSpec)
+    alerts: AlertsSpec = Field(default_factory=AlertsSpec)
+    # `xray`: every service's task runs the ADOT collector sidecar (platformctl/layers/tracing.py).
+    tracing: Literal["xray", "none"] = "none"
     approval: Literal["none", "required"] = "none"
     tags: dict[TagKey, TagValue] = Field(default_factory=dict)
     environments: dict[EnvName, Overrides] = Field(min_length=1)
@@ -377,8 +505,9 @@ class PlatformSpec(SpecModel):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not REGION.match(value):
-            fail(f"expected an AWS region such as us-east-1 (got '{value}')")
+        problem = region_problem(value)
+        if problem:
+            fail(problem)
         return value
 
     @field_validator("mesh", mode="before")
@@ -392,6 +521,28 @@ class PlatformSpec(SpecModel):
     @classmethod
     def _tags(cls, value: Any) -> Any:
         return _none_to_empty(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tag_count(cls, value: dict[str, str]) -> dict[str, str]:
+        count, kind = most_tags_on_a_resource(value)
+        if count > MAX_TAGS_PER_RESOURCE:
+            ours = len(own_tag_keys(kind))
+            fail(
+                f"{len(value)} tags, and platformctl adds up to {ours} of its own ({kind}): {count} on one resource, "
+                f"but AWS allows at most {MAX_TAGS_PER_RESOURCE}; keep at most {MAX_TAGS_PER_RESOURCE - ours} tags"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _tracing_needs_egress(self) -> PlatformSpec:
+        if self.tracing == "xray" and self.network.nat == "none":
+            fail(
+                "tracing pulls its collector from ECR Public, but network.nat is none, so tasks have no internet "
+                "access and can pull only from private ECR; set tracing: none, or network.nat: single",
+                "tracing",
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_namespace(self) -> PlatformSpec:
@@ -439,6 +590,33 @@ class RuleSpec(SpecModel):
     target: Literal["queue"] = "queue"
 
 
+class HealthCheckSpec(SpecModel):
+    """A container health check ECS runs inside the task, opt-in: only the image knows what it can run.
+
+    Bounds are ECS's (API reference, HealthCheck); the defaults are ECS's, except a 60 s start period
+    that matches the load balancer's grace period.
+    """
+
+    command: list[str] = Field(min_length=2)
+    interval: int = Field(default=30, ge=5, le=300)
+    timeout: int = Field(default=5, ge=2, le=60)
+    retries: int = Field(default=3, ge=1, le=10)
+    start_period: int = Field(default=60, ge=0, le=300)
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: list[str]) -> list[str]:
+        if value[0] not in ("CMD", "CMD-SHELL"):
+            fail(
+                "expected the command to start with 'CMD' (run the program directly) or 'CMD-SHELL' "
+                f"(run it with the image's /bin/sh), e.g. [CMD, /bin/healthcheck] (got '{value[0]}')",
+                0,
+            )
+        if any(not part for part in value[1:]):
+            fail("expected no empty part in the command")
+        return value
+
+
 class ServiceSpec(SpecModel):
     service: ServiceName
     image: str
@@ -448,6 +626,12 @@ class ServiceSpec(SpecModel):
     count: int = Field(default=1, ge=0, le=1000)
     autoscaling: AutoscalingSpec | None = None
     health: str = "/health"
+    health_check: HealthCheckSpec | None = None
+    # Seconds the load balancer lets a stopping task finish its requests (the target group's deregistration
+    # delay): every rollout behind the ALB lasts at least this long. AWS's default is 300 s; 30 s suits
+    # services that answer within seconds, so a deploy takes about a minute, not five. AWS's bounds.
+    deregistration_delay: int = Field(default=30, ge=0, le=3600)
+    tracing: Literal["xray", "none"] | None = None  # None: platform.yaml's `tracing`
     routes: list[Route] = Field(default_factory=list)
     # Routes that stay open when api.auth puts a JWT authorizer on the API (health checks, webhooks).
     public_routes: list[str] = Field(default_factory=list)
@@ -456,8 +640,13 @@ class ServiceSpec(SpecModel):
     calls: list[ServiceName] = Field(default_factory=list)
     env: dict[EnvKey, EnvValue] = Field(default_factory=dict)
     secrets: dict[EnvKey, SecretRef] = Field(default_factory=dict)
+    # Customer-managed keys the `secrets` are encrypted with: the execution role may decrypt with them, only
+    # through Secrets Manager and SSM (kms:ViaService). Secrets under AWS's own keys need none.
+    secrets_kms_keys: list[Annotated[str, AfterValidator(_kms_key_arn)]] = Field(default_factory=list)
     queue: QueueSpec = Field(default_factory=QueueSpec)
     rules: list[RuleSpec] = Field(default_factory=list)
+    # The task role may call events:PutEvents on the platform bus (only there); off, it may not touch the bus.
+    publishes_to_bus: bool = False
     environments: dict[EnvName, Overrides] = Field(default_factory=dict)
 
     @field_validator("service")
@@ -533,6 +722,14 @@ class ServiceSpec(SpecModel):
         for key in value:
             if key in env:
                 fail(f"'{key}' is set in both env and secrets; keep one", key)
+        return value
+
+    @field_validator("secrets_kms_keys")
+    @classmethod
+    def _secrets_kms_keys(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        _unique(value, "key")
+        if value and "secrets" in info.data and not info.data["secrets"]:  # absent: secrets had its own error
+            fail("secretsKmsKeys grants decrypting the service's secrets, but it has no secrets")
         return value
 
     @field_validator("rules")

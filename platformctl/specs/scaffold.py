@@ -14,6 +14,13 @@ from platformctl.errors import PlatformctlError
 from platformctl.specs.loader import SERVICES_DIR, load_specs
 from platformctl.specs.models import RESERVED_SERVICE_NAMES, SERVICE_NAME
 
+# What `add-service` writes when told nothing else: an image, its port and a path that answers there, taken
+# together from the image's documentation (NGINX's unprivileged image listens on 8080, and / serves its
+# welcome page). A port or health path the image does not serve would leave every task unhealthy.
+DEFAULT_IMAGE = "public.ecr.aws/nginx/nginx-unprivileged:1.27"
+DEFAULT_PORT = 8080
+DEFAULT_HEALTH = "/"
+
 
 def _flow(items: list[str]) -> str:
     # JSON strings are valid YAML flow scalars, and quoting keeps `{proxy+}` and `ANY /x` unambiguous.
@@ -35,8 +42,9 @@ def _group_subscriptions(subscribes: list[str]) -> list[tuple[str, list[str]]]:
 def render_service(
     name: str,
     *,
-    port: int = 8080,
-    image: str = "public.ecr.aws/nginx/nginx:1.27",
+    port: int = DEFAULT_PORT,
+    image: str = DEFAULT_IMAGE,
+    health: str = DEFAULT_HEALTH,
     cpu: int = 256,
     memory: int = 512,
     routes: list[str] | None = None,
@@ -59,7 +67,8 @@ def render_service(
         line(f"memory: {memory}", "MiB"),
         line("count: 1", "desired tasks (the starting point when autoscaling is set)"),
         line("# autoscaling: {min: 1, max: 4, cpu: 60}", "target tracking on average CPU percent"),
-        line("health: /health", "HTTP path the load balancer health check requests"),
+        line(f"health: {health}", "HTTP path the load balancer health check requests"),
+        line("# healthCheck: {command: [CMD, /bin/healthcheck]}", "container check, only if the image has one"),
         line(f"routes: {_flow(routes)}", "API Gateway routes: 'METHOD /path', METHOD is ANY, GET, POST, ..."),
         line(f"publishes: {_flow(publishes or [])}", "event types on this service's topic (lower_snake_case)"),
     ]
@@ -82,8 +91,9 @@ def scaffold_service(
     specs_dir: Path,
     name: str,
     *,
-    port: int = 8080,
-    image: str = "public.ecr.aws/nginx/nginx:1.27",
+    port: int = DEFAULT_PORT,
+    image: str = DEFAULT_IMAGE,
+    health: str = DEFAULT_HEALTH,
     cpu: int = 256,
     memory: int = 512,
     routes: list[str] | None = None,
@@ -115,6 +125,7 @@ def scaffold_service(
         name,
         port=port,
         image=image,
+        health=health,
         cpu=cpu,
         memory=memory,
         routes=routes,

@@ -13,8 +13,7 @@ import boto3
 import pytest
 
 from platformctl import cli, local
-
-SEED_SPECS = Path(__file__).resolve().parents[2] / "specs"
+from tests.seed import SEED_SPECS, store_seed_secrets
 
 
 @dataclass
@@ -126,13 +125,14 @@ class Harness(local.HarnessControl):
     """The emulator's Harness as tests use it: calm between tests, fresh before a first apply."""
 
     def calm(self) -> None:
-        """No latency, no faults, no armed kill."""
-        self.configure(latency=0, fault_rate=0, kill_pid=None, kill_after_writes=None)
+        """No latency, no faults, no armed kill, nothing denied."""
+        self.configure(latency=0, fault_rate=0, kill_pid=None, kill_after_writes=None, deny=[])
 
     def fresh(self) -> None:
-        """An empty account and zeroed counters, as before a first apply."""
+        """An empty account (but for the secrets the seed references) and zeroed counters, as before a first apply."""
         self.calm()
         self.reset_account()
+        store_seed_secrets(self.endpoint)
         self.reset_counters()
 
 

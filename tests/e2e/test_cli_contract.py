@@ -87,7 +87,7 @@ def test_a_second_run_is_refused_while_the_lock_is_held_and_unlock_breaks_it(cli
     blocked = cli("apply", "--env", "dev", "--auto-approve")
     assert blocked.code == 1
     assert "locked by" in blocked.err and holder.holder.host in blocked.err
-    assert "platformctl unlock --env dev" in blocked.err
+    assert f"platformctl --specs {cli.specs} --endpoint-url {endpoint} unlock --env dev" in blocked.err
     assert our_live_arns(endpoint, "microservices", "dev") == []
     assert cli("destroy", "--env", "dev", "--auto-approve").code == 1
 
@@ -108,7 +108,8 @@ def test_saved_plan_applies_exactly_and_refuses_when_live_state_moved(cli: Cli, 
     assert cli("diff", "--env", "dev", "--out", str(plan_path)).code == 2
     client(endpoint, "logs").put_retention_policy(logGroupName="/aws/ecs/microservices/dev/exec", retentionInDays=1)
     stale = cli("apply", "--env", "dev", "--auto-approve", str(plan_path))
-    assert stale.code == 1 and "live state changed" in stale.err
+    assert stale.code == 1 and "the plan no longer matches" in stale.err
+    assert "update logs.log_group logs.exec: changes differ" in stale.err
     group = client(endpoint, "logs").describe_log_groups(logGroupNamePrefix="/aws/ecs/microservices/dev/exec")
     assert group["logGroups"][0]["retentionInDays"] == 1  # nothing was applied
 
@@ -145,7 +146,7 @@ def test_add_service_writes_a_valid_spec_and_refuses_an_existing_name(cli: Cli) 
     )
     assert added.code == 0, added.err
     assert (cli.specs / "services" / "notification.yaml").exists()
-    assert "platformctl diff --env dev" in added.out
+    assert f"platformctl --specs {cli.specs} --endpoint-url {cli.endpoint} diff --env dev" in added.out
     assert cli("validate").code == 0
     again = cli("add-service", "notification")
     assert again.code == 1 and "exists" in again.err

@@ -110,13 +110,13 @@ def test_a_saved_plan_is_checked_against_the_messages_there_are_now(cli: Cli, en
     made = cli("diff", "--env", "dev", "--out", str(plan), "-o", "json")
     assert made.code == 2
     assert marked(json.loads(made.out)["steps"]) == {}
-    # Messages arrive after the plan was reviewed: the queue depth is no "live state changed", but it is data.
+    # Messages arrive after the plan was reviewed: the queue depth does not stale the plan, but it is data.
     send(endpoint, "payment", 3)
 
     refused = cli("apply", "--env", "dev", str(plan), "--auto-approve")
     assert refused.code == 1
     assert "queue.payment: 3 messages waiting" in refused.err and "--allow-data-loss" in refused.err
-    assert "live state changed" not in refused.err
+    assert "no longer matches" not in refused.err
     assert depth(endpoint, "payment") == (3, 0)
 
     allowed = cli("apply", "--env", "dev", str(plan), "--auto-approve", "--allow-data-loss")

@@ -116,7 +116,8 @@ def test_removing_a_service_removes_its_messaging_and_nothing_else(cli: Cli, end
     assert cli("apply", "--env", "dev", "--auto-approve").code == 0
     assert pending(cli) == []
     names = [t["TopicArn"].rsplit(":", 1)[1] for t in client(endpoint, "sns").list_topics()["Topics"]]
-    assert sorted(names) == [f"{PREFIX}-order-events", f"{PREFIX}-user-events"]
+    # The alerts topic is the environment's, not a service's: it stays.
+    assert sorted(names) == [f"{PREFIX}-alerts", f"{PREFIX}-order-events", f"{PREFIX}-user-events"]
     urls = client(endpoint, "sqs").list_queues(QueueNamePrefix=PREFIX)["QueueUrls"]
     assert sorted(u.rsplit("/", 1)[1] for u in urls) == [
         f"{PREFIX}-order",

@@ -6,6 +6,7 @@
 - Two runs at once: the second `apply` and a `destroy` are refused naming the holder; only the first changes
   anything, and its lock is gone when it ends.
 - Ctrl-C during apply: it stops, says what was done, releases the lock, and the next apply converges.
+- SIGTERM (`timeout`, a cancelled CI job, `docker stop`) is handled as Ctrl-C is, and exits 143.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from platformctl import local
 from tests.e2e.helpers import Harness, client, copy_seed_specs, fresh_harness
 
 pytestmark = pytest.mark.e2e
+
+# What the seed's dev platform is: a literal, so a change to the layers shows here on purpose.
+SEED_RESOURCES = 97
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM, ENV, REGION = "microservices", "dev", "us-east-1"
@@ -181,7 +185,7 @@ def assert_live_is_exactly_the_specs(endpoint: str, specs: Path) -> list[str]:
     assert sorted(i for i, n in live.items() if n > 1) == [], "duplicates"
     assert sorted(set(live) - desired) == [], "orphans: live, ours, not in the specs"
     assert sorted(desired - set(live)) == [], "missing"
-    assert len(desired) == 96  # the seed platform, so an empty spec set cannot pass this
+    assert len(desired) == SEED_RESOURCES  # the seed platform, so an empty spec set cannot pass this
 
     tagged: Counter[str] = Counter()
     pages = client(endpoint, "resourcegroupstaggingapi").get_paginator("get_resources")
@@ -211,7 +215,7 @@ def first_apply_writes(harness_server: str, tmp_path_factory: pytest.TempPathFac
     applied = Platformctl(harness_server, copy_seed_specs(tmp), tmp / "runs")(*APPLY)
     assert applied.code == 0, str(applied)
     writes = h.stats()["writes"]
-    assert writes > 100, writes  # 96 creates, and the lock
+    assert writes > SEED_RESOURCES, writes  # a create per resource, and the lock
     return writes
 
 
@@ -221,7 +225,7 @@ def test_apply_converges_while_aws_answers_503_to_one_call_in_ten(harness: Harne
 
     applied = cli(*APPLY)
     assert applied.code == 0, str(applied)
-    assert "Apply complete: 96 done, 0 failed, 0 skipped." in applied.err, str(applied)
+    assert f"Apply complete: {SEED_RESOURCES} done, 0 failed, 0 skipped." in applied.err, str(applied)
     assert_in_sync(cli)
 
     harness.calm()
@@ -244,7 +248,8 @@ def crash_and_recover(harness: Harness, cli: Platformctl, kill_after: int) -> No
     refused = cli(*APPLY)
     assert refused.code == 1, str(refused)
     assert "locked by" in refused.err and f"pid {crashed.pid}" in refused.err, str(refused)
-    assert "platformctl unlock --env dev" in refused.err, str(refused)
+    unlock = f"platformctl --specs {cli.specs} --endpoint-url {cli.endpoint} unlock --env dev"  # as the run was given
+    assert unlock in refused.err, str(refused)
     assert "Traceback" not in refused.err, str(refused)
 
     unlocked = cli("unlock", "--env", ENV)
@@ -305,12 +310,13 @@ def test_a_second_apply_and_a_destroy_are_refused_while_an_apply_runs(
     for refused in (second, destroy):
         assert refused.code == 1, str(refused)
         assert holder in refused.err, str(refused)
-        assert "platformctl unlock --env dev" in refused.err, str(refused)
+        unlock = f"platformctl --specs {cli.specs} --endpoint-url {cli.endpoint} unlock --env dev"
+        assert unlock in refused.err, str(refused)
         assert "Traceback" not in refused.err, str(refused)
 
     done = first.wait()
     assert done.code == 0, str(done)
-    assert "Apply complete: 96 done, 0 failed, 0 skipped." in done.err, str(done)
+    assert f"Apply complete: {SEED_RESOURCES} done, 0 failed, 0 skipped." in done.err, str(done)
     assert not lock_exists(harness.endpoint)
 
     # Exactly one run changed things: the other two each tried to take the lock, and that was all they wrote.
@@ -326,15 +332,20 @@ def test_a_second_apply_and_a_destroy_are_refused_while_an_apply_runs(
 def test_ctrl_c_during_apply_stops_it_releases_the_lock_and_the_next_apply_converges(
     harness: Harness, cli: Platformctl
 ) -> None:
+    interrupt_during_apply(harness, cli, signal.SIGINT)
+
+
+def interrupt_during_apply(harness: Harness, cli: Platformctl, signum: int) -> None:
+    """Send `signum` while apply creates: it stops, says what it did, releases the lock, exits 128 + signum."""
     harness.configure(latency=0.05)
     running = cli.start(*APPLY)
     poll(lambda: harness.stats()["writes"] >= 10 or not running.running(), "the apply to make 10 writes")
     assert running.running(), str(running.wait())
-    running.process.send_signal(signal.SIGINT)
+    running.process.send_signal(signum)
     stopped = running.wait()
     harness.calm()
 
-    assert stopped.code > 0, str(stopped)  # handled: not killed by the signal (-2), and not a success
+    assert stopped.code == 128 + signum, str(stopped)  # handled: not killed by the signal, and not a success
     assert "Traceback" not in stopped.err, str(stopped)
     shown_done = re.findall(r"^✓ create (.+) \(\d+\.\ds\)$", stopped.err, re.MULTILINE)
     assert shown_done, str(stopped)  # what was done is on screen
@@ -346,25 +357,49 @@ def test_ctrl_c_during_apply_stops_it_releases_the_lock_and_the_next_apply_conve
     rest = re.search(r"Apply complete: (\d+) done, 0 failed, 0 skipped\.", again.err)
     assert rest, str(again)
     # The interrupt really stopped the first run part-way, and what it showed as done was not done twice.
-    assert int(rest.group(1)) == 96 - len(set(shown_done)) and 0 < int(rest.group(1)) < 96, str(again)
+    remaining = int(rest.group(1))
+    assert remaining == SEED_RESOURCES - len(set(shown_done)) and 0 < remaining < SEED_RESOURCES, str(again)
     assert_in_sync(cli)
     assert_live_is_exactly_the_specs(harness.endpoint, cli.specs)
 
 
 def test_ctrl_c_while_apply_is_still_reading_says_it_was_interrupted(harness: Harness, cli: Platformctl) -> None:
+    stopped = interrupt_while_reading(harness, cli, signal.SIGINT)
+    assert "interrupted before anything was changed" in stopped.err.lower(), str(stopped)
+
+
+def interrupt_while_reading(harness: Harness, cli: Platformctl, signum: int) -> Run:
+    """Send `signum` while apply reads live, before the first create: it changes nothing, releases the lock."""
     harness.configure(latency=0.2)  # a wide window between taking the lock and the first create
     running = cli.start(*APPLY)
     # Past taking the lock (write 1) and well into reading live, before the first create.
     poll(lambda: harness.stats()["total"] >= 15 or not running.running(), "the apply to read live")
     if not (running.running() and harness.stats()["writes"] == 1):
         pytest.fail(f"missed the window between taking the lock and the first create: {harness.stats()}")
-    running.process.send_signal(signal.SIGINT)
+    running.process.send_signal(signum)
     stopped = running.wait()
     harness.calm()
-    # Everything but the message is right: handled, nothing created, lock released (its put and its delete).
-    if stopped.code <= 0 or "Traceback" in stopped.err or lock_exists(harness.endpoint):
+    # Handled (exit 128 + signum, not killed by it), nothing created, lock released (its put and its delete).
+    if stopped.code != 128 + signum or "Traceback" in stopped.err or lock_exists(harness.endpoint):
         pytest.fail(str(stopped))
     if harness.stats()["writes"] != 2:
         pytest.fail(f"expected only the lock's put and delete: {harness.stats()}")
+    return stopped
 
-    assert "interrupted before anything was changed" in stopped.err.lower(), str(stopped)
+
+# ---- 5. SIGTERM (`timeout`, a cancelled CI job, `docker stop`) -------------------------------------------
+def test_sigterm_during_apply_stops_it_releases_the_lock_and_the_next_apply_converges(
+    harness: Harness, cli: Platformctl
+) -> None:
+    interrupt_during_apply(harness, cli, signal.SIGTERM)  # exit 143
+
+
+def test_sigterm_while_apply_is_still_reading_releases_the_lock_and_changes_nothing(
+    harness: Harness, cli: Platformctl
+) -> None:
+    stopped = interrupt_while_reading(harness, cli, signal.SIGTERM)  # exit 143
+    assert "Interrupted by SIGTERM before anything was changed; the lock on dev is released." in stopped.err
+    again = cli(*APPLY)  # not refused by a lock left behind
+    assert again.code == 0, str(again)
+    assert f"Apply complete: {SEED_RESOURCES} done, 0 failed, 0 skipped." in again.err, str(again)
+    assert_in_sync(cli)

@@ -38,7 +38,7 @@ def test_the_seed_platform_runs_complete_and_in_sync(cli: Cli, endpoint: str) ->
         "ANY /users/{proxy+}",
     ]
     status = json.loads(cli("status", "--env", "dev", "--output", "json").out)
-    assert status["outputs"]["api url"] == api["ApiEndpoint"]
+    assert status["outputs"]["api_url"] == api["ApiEndpoint"]
     assert [(s["service"], s["desired"]) for s in status["services"]] == [("order", 2), ("payment", 1), ("user", 1)]
     text = cli("status", "--env", "dev").out
     assert "api url" in text and "order" in text
@@ -49,6 +49,8 @@ def test_no_live_role_may_touch_another_services_topic_or_queue(cli: Cli, endpoi
     roles = iam.list_roles(PathPrefix="/platformctl/microservices/dev/")["Roles"]
     assert len(roles) == 6
     services = ("order", "payment", "user")
+    bus = client(endpoint, "events").describe_event_bus(Name=PREFIX)["Arn"]
+    bus_grants: list[tuple[str, list[str], list[str]]] = []
     for role in roles:
         owner = next(s for s in services if f"-{s}-" in role["RoleName"])
         for policy_name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
@@ -59,12 +61,19 @@ def test_no_live_role_may_touch_another_services_topic_or_queue(cli: Cli, endpoi
                 resources = (
                     statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
                 )
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                if any(a.startswith("events:") or bus in resources for a in actions):
+                    bus_grants.append((role["RoleName"], actions, resources))
                 for resource in resources:
                     assert resource != "*", (role["RoleName"], statement)
                     for other in services:
                         if other != owner:
                             assert f"{PREFIX}-{other}" not in resource, (role["RoleName"], resource)
                             assert f"/{other}" not in resource.split(":log-group:")[-1], (role["RoleName"], resource)
+    # The platform bus: only payment says it publishes there (publishesToBus), and may do that and nothing else.
+    assert [(name.split("-")[2:4], actions, resources) for name, actions, resources in bus_grants] == [
+        (["payment", "task"], ["events:PutEvents"], [bus])
+    ]
 
 
 def test_add_service_then_apply_creates_exactly_that_service(cli: Cli, endpoint: str) -> None:
@@ -114,14 +123,18 @@ def test_add_service_then_apply_creates_exactly_that_service(cli: Cli, endpoint:
 def test_an_image_change_is_one_new_revision_and_one_service_update(cli: Cli, endpoint: str) -> None:
     ecs = client(endpoint, "ecs")
     before = ecs.list_task_definitions(familyPrefix=f"{PREFIX}-order", status="ACTIVE")["taskDefinitionArns"]
-    cli.edit("services/order.yaml", "image: public.ecr.aws/nginx/nginx:1.27", "image: public.ecr.aws/nginx/nginx:1.28")
+    cli.edit(
+        "services/order.yaml",
+        "image: public.ecr.aws/nginx/nginx-unprivileged:1.27",
+        "image: public.ecr.aws/nginx/nginx-unprivileged:1.28",
+    )
     steps = pending(cli)
     assert sorted((s["action"], s["id"]) for s in steps) == [("replace", "taskdef.order"), ("update", "svc.order")]
     [revision] = [s for s in steps if s["id"] == "taskdef.order"]
     assert {
         "path": "container.image",
-        "old": "public.ecr.aws/nginx/nginx:1.27",
-        "new": "public.ecr.aws/nginx/nginx:1.28",
+        "old": "public.ecr.aws/nginx/nginx-unprivileged:1.27",
+        "new": "public.ecr.aws/nginx/nginx-unprivileged:1.28",
     } in revision["changes"]
     assert cli("apply", "--env", "dev", "--auto-approve").code == 0
     assert pending(cli) == []
@@ -205,4 +218,4 @@ def test_jwt_authorizer_public_routes_and_custom_domain(endpoint: str, tmp_path,
     [mapping] = apigw.get_api_mappings(DomainName="api.shop.example.com")["Items"]
     assert (mapping["ApiId"], mapping["Stage"]) == (api["ApiId"], "$default")
     status = json.loads(cli("status", "--env", "dev", "--output", "json").out)
-    assert status["outputs"]["api custom domain"] == "api.shop.example.com"
+    assert status["outputs"]["api_custom_domain"] == "api.shop.example.com"

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from platformctl.aws import Aws, AwsTarget
-from platformctl.engine.model import LiveResource, Resource, resolve
+from platformctl.engine.model import Change, LiveResource, Resource, resolve
+from platformctl.engine.planner import diff_props
 from platformctl.resources.base import Context, ResourceKind
 
 PLATFORM = "shop"
@@ -31,7 +32,10 @@ def moto_context(region: str = "us-east-1", env: str = ENV, platform: str = PLAT
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    from tests.seed import store_seed_secrets
+
     with mock_aws():
+        store_seed_secrets(None, (region,))  # what the seed references, so a Reconciler can plan it here
         yield Context(aws=Aws(AwsTarget(region=region)), platform=platform, env=env, poll_interval=0.01)
 
 
@@ -54,3 +58,19 @@ class KindDriver:
 
     def resolved(self, resource: Resource) -> dict[str, Any]:
         return resolve(resource.props, self.outputs)
+
+
+def planned_changes(kind: ResourceKind, live: LiveResource, props: dict[str, Any]) -> list[Change]:
+    """The field changes the planner hands `kind.update` for this live resource and these desired props.
+
+    A kind's `update` acts on exactly these (each goes to its field's setter), so a test that calls
+    `update` directly passes them as the engine would, never an empty list.
+    """
+    return diff_props(live.props, props, kind)
+
+
+def update_as_planned(
+    kind: ResourceKind, ctx: Context, resource: Resource, live: LiveResource, props: dict[str, Any]
+) -> dict[str, Any]:
+    """`kind.update` with the changes the planner would hand it (`planned_changes`)."""
+    return kind.update(ctx, resource, live, props, planned_changes(kind, live, props))

@@ -13,8 +13,9 @@ import pytest
 
 from platformctl.errors import SpecError, SpecIssue
 from platformctl.specs import SpecSet, load_specs
+from tests.seed import SEED_SPECS
 
-SEED = Path(__file__).resolve().parents[2] / "specs"
+SEED = SEED_SPECS
 
 
 def seed_copy(tmp_path: Path) -> Path:

@@ -349,10 +349,13 @@ def test_a_saved_plan_round_trips(kinds, ctx, tmp_path) -> None:
     path = tmp_path / "p.json"
     planfile.save(plan, path, platform=PLATFORM, layers=["platform"])
     loaded = planfile.load(path)
-    assert [s.to_json() for s in loaded["plan"].steps] == [s.to_json() for s in plan.steps]
-    assert loaded["live_fingerprint"] == planfile.live_fingerprint(read_all(kinds, ctx))
-    assert execute(loaded["plan"], kinds, ctx).ok
-    assert plan_for(graph(cidr="10.2.0.0/16"), kinds, ctx).pending == []
+    shown = json.loads(json.dumps([s.to_json() for s in plan.steps]))  # as `diff -o json` shows them
+    assert [s.model_dump(mode="json") for s in loaded.steps] == shown
+    again = plan_for(graph(cidr="10.2.0.0/16"), kinds, ctx)
+    planfile.check_matches(loaded, again, path)  # the same specs and cloud: the same plan
+    assert execute(again, kinds, ctx).ok
+    with pytest.raises(PlatformctlError, match="no longer matches"):
+        planfile.check_matches(loaded, plan_for(graph(cidr="10.2.0.0/16"), kinds, ctx), path)
 
 
 def test_a_file_that_is_not_a_plan_is_a_clear_error(tmp_path) -> None:
@@ -447,11 +450,13 @@ def test_only_deletes_and_replacements_of_what_holds_data_are_marked_as_data_los
     }
     assert summary_line(deleted).endswith("1 step loses data.")
     assert "lose" not in summary_line(updated)
-    # A saved plan keeps the mark; the live fingerprint ignores facts, so rows coming and going do not stale it.
+    # A saved plan keeps the mark; facts are not compared, so rows coming and going do not stale it.
     path = tmp_path / "p.json"
     planfile.save(deleted, path, platform=PLATFORM, layers=["platform", "services"])
     loaded = planfile.load(path)
-    assert {s.id: s.data_loss for s in loaded["plan"].steps}["full"] == "3 rows"
+    assert {s.id: s.data_loss for s in loaded.steps}["full"] == "3 rows"
     for item in cloud.items.values():
         item.setdefault("facts", {})["rows"] = 7
-    assert loaded["live_fingerprint"] == planfile.live_fingerprint(read_all(kinds, ctx))
+    now = plan_for([], kinds, ctx)
+    planfile.check_matches(loaded, now, path)
+    assert {s.id: s.data_loss for s in now.steps}["full"] == "7 rows"  # judged by what is there now

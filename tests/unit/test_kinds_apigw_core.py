@@ -17,12 +17,12 @@ from botocore.exceptions import ClientError
 from platformctl.engine.model import LiveResource, Ref, Resource
 from platformctl.errors import AwsCallError
 from platformctl.naming import ownership_tags
-from platformctl.resources.apigw_api import HttpApi, OwnedApi, our_apis
+from platformctl.resources.apigw_api import HttpApi
 from platformctl.resources.apigw_integration import Integration, integration_logical_id, is_our_description
 from platformctl.resources.apigw_route import Route, route_logical_id
 from platformctl.resources.apigw_vpc_link import VpcLink
 from platformctl.resources.base import Context, ResourceKind
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
+from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
 
 LAYER = "api"
 NAME = f"{PLATFORM}-{ENV}"
@@ -50,7 +50,7 @@ def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **change
     """Apply `changes` to the desired props through kind.update, then read back."""
     live = driver.read(kind)[resource.id]
     resource.props.update(changes)
-    attrs = kind.update(driver.ctx, resource, live, kind.canonical(driver.resolved(resource)), [])
+    attrs = update_as_planned(kind, driver.ctx, resource, live, kind.canonical(driver.resolved(resource)))
     assert attrs == live.attrs
     after = check(driver.read(kind)[resource.id], driver, kind, resource)
     assert after.physical_id == live.physical_id
@@ -287,7 +287,7 @@ def test_api_lifecycle_and_look_alikes() -> None:
 
         # Nothing changed: no write at all.
         writes = ctx.aws.counter.writes
-        kind.update(ctx, resource, live, driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, live, driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)
@@ -305,7 +305,7 @@ def test_api_without_description_reads_empty_description() -> None:
         assert live.props == {"name": NAME, "description": ""}
 
 
-def test_our_apis_is_shared_and_lists_only_our_http_apis() -> None:
+def test_owned_apis_are_shared_and_list_only_our_http_apis() -> None:
     with moto_context() as ctx:
         driver = KindDriver(ctx)
         attrs = driver.create(HttpApi(), api_resource())
@@ -317,17 +317,17 @@ def test_our_apis_is_shared_and_lists_only_our_http_apis() -> None:
             Tags=ownership_tags(PLATFORM, ENV, LAYER, "ws"),
         )
         before = ctx.aws.counter.total
-        first, second = our_apis(ctx), our_apis(ctx)
+        first, second = HttpApi().owned(ctx), HttpApi().owned(ctx)
         assert ctx.aws.counter.total - before == 1
         assert first == second
         [api] = first
-        assert api == OwnedApi(
-            api_id=attrs["ApiId"],
-            name=NAME,
-            endpoint=attrs["ApiEndpoint"],
-            logical_id="api",
-            layer=LAYER,
-            tags=ownership_tags(PLATFORM, ENV, LAYER, "api"),
+        assert (api.physical_id, api.name, api.item["ApiEndpoint"], api.logical_id, api.layer, api.tags) == (
+            attrs["ApiId"],
+            NAME,
+            attrs["ApiEndpoint"],
+            "api",
+            LAYER,
+            ownership_tags(PLATFORM, ENV, LAYER, "api"),
         )
 
 
@@ -492,7 +492,7 @@ def test_integration_lifecycle_two_integrations_to_one_listener_stay_distinct() 
         check(driver.read(kind)[billing.id], driver, kind, billing)
 
         writes = ctx.aws.counter.writes
-        kind.update(ctx, orders, live, driver.resolved(orders), [])
+        update_as_planned(kind, ctx, orders, live, kind.canonical(driver.resolved(orders)))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)
@@ -551,7 +551,7 @@ def test_children_of_an_api_gone_since_listing_are_skipped() -> None:
         route = route_resource(ORDERS_KEY, integration.id)
         driver.create(Route(), route)
         ctx.clear_cache()
-        our_apis(ctx)  # listed, then deleted before the children are read
+        HttpApi().owned(ctx)  # listed, then deleted before the children are read
         ctx.client("apigatewayv2").delete_api(ApiId=driver.outputs["api"]["ApiId"])
         assert Integration().read(ctx) == []
         assert Route().read(ctx) == []
@@ -625,7 +625,7 @@ def test_route_lifecycle_including_jwt_authorization() -> None:
         assert set(kind.updatable) == {"integration", "authorization", "authorizer"}
 
         writes = ctx.aws.counter.writes
-        kind.update(ctx, resource, live, driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, live, driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)

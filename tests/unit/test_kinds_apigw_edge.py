@@ -24,7 +24,7 @@ from platformctl.resources.apigw_authorizer import AUTHORIZER_NAME, JwtAuthorize
 from platformctl.resources.apigw_domain import ApiMapping, DomainName, our_domains
 from platformctl.resources.apigw_stage import Stage
 from platformctl.resources.base import Context, ResourceKind
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
+from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
 
 LAYER = "api"
 API_ID = "api"
@@ -93,7 +93,7 @@ def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **change
     """Apply `changes` in place; the resource reads back as desired, and the same id (no replacement)."""
     before = driver.read(kind)[resource.id]
     resource.props.update(changes)
-    attrs = kind.update(driver.ctx, resource, before, kind.canonical(driver.resolved(resource)), [])
+    attrs = update_as_planned(kind, driver.ctx, resource, before, kind.canonical(driver.resolved(resource)))
     assert set(changes) <= kind.updatable
     after = read_one(driver, kind, resource)
     assert after.physical_id == before.physical_id
@@ -104,7 +104,7 @@ def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **change
 def assert_no_writes_when_unchanged(driver: KindDriver, kind: ResourceKind, resource: Resource) -> None:
     live = driver.read(kind)[resource.id]
     writes = driver.ctx.aws.counter.writes
-    kind.update(driver.ctx, resource, live, kind.canonical(driver.resolved(resource)), [])
+    update_as_planned(kind, driver.ctx, resource, live, kind.canonical(driver.resolved(resource)))
     assert driver.ctx.aws.counter.writes == writes
 
 
@@ -230,7 +230,7 @@ def test_access_log_format_with_keys_in_another_order_reads_back_equal(ctx: Cont
     desired_reordered = driver.resolved(stage_resource(access_log={"destination": arn, "format": reordered}))
     assert diff_props(live.props, desired_reordered, kind) == []
     writes = ctx.aws.counter.writes
-    kind.update(ctx, resource, live, kind.canonical(driver.resolved(resource)), [])
+    update_as_planned(kind, ctx, resource, live, kind.canonical(driver.resolved(resource)))
     assert ctx.aws.counter.writes == writes
 
 
@@ -408,7 +408,7 @@ def test_domain_attrs_carry_the_dns_target_and_update_waits_while_aws_is_updatin
 
     gets = calls(ctx, "GetDomainName")
     statuses.extend(["UPDATING", "UPDATING", "UPDATING"])  # the update's answer, then two polls
-    assert kind.update(ctx, resource, live, {**resource.props, "certificate_arn": CERT2}, []) == attrs
+    assert update_as_planned(kind, ctx, resource, live, {**resource.props, "certificate_arn": CERT2}) == attrs
     assert calls(ctx, "GetDomainName") - gets == 3
     assert driver.read(kind)[DOMAIN_ID].props["certificate_arn"] == CERT2
 

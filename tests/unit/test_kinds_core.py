@@ -26,7 +26,7 @@ from platformctl.resources.kms_key import KmsKey
 from platformctl.resources.logs_log_group import LogGroup
 from platformctl.resources.policy import normalize_policy
 from platformctl.resources.servicediscovery_namespace import CloudMapNamespace, creator_request_id
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
+from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -53,7 +53,7 @@ def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **change
     """Apply `changes` to the desired props through kind.update, then read back."""
     live = driver.read(kind)[resource.id]
     resource.props.update(changes)
-    attrs = kind.update(driver.ctx, resource, live, driver.resolved(resource), [])
+    attrs = update_as_planned(kind, driver.ctx, resource, live, driver.resolved(resource))
     assert attrs == live.attrs
     return read_one(driver, kind, resource)
 
@@ -202,7 +202,7 @@ def test_kms_alias_lifecycle_through_parent_key() -> None:
 
         # Retargeted, the alias belongs to (and is named after) the other key.
         resource.props["target"] = Ref("kms2", "KeyId")
-        aliases.update(ctx, resource, live, driver.resolved(resource), [])
+        update_as_planned(aliases, ctx, resource, live, driver.resolved(resource))
         found = driver.read(aliases)
         assert list(found) == ["kms2/alias"]
         assert found["kms2/alias"].props == driver.resolved(resource)
@@ -275,8 +275,10 @@ def test_log_group_lifecycle_and_look_alikes() -> None:
         logs.associate_kms_key = lambda **kw: calls.append(("associate", kw))
         logs.disassociate_kms_key = lambda **kw: calls.append(("disassociate", kw))
         kms_arn = driver.outputs["kms"]["Arn"]
-        kind.update(ctx, resource, live, {**driver.resolved(resource), "kms_key": None}, [])
-        kind.update(ctx, resource, _with_props(live, kms_key=None), driver.resolved(resource), [])
+        without_key = {**driver.resolved(resource), "kms_key": None}
+        update_as_planned(kind, ctx, resource, live, without_key)
+        keyless = _with_props(live, kms_key=None)
+        update_as_planned(kind, ctx, resource, keyless, driver.resolved(resource))
         assert calls == [
             ("disassociate", {"logGroupName": attrs["Name"]}),
             ("associate", {"logGroupName": attrs["Name"], "kmsKeyId": kms_arn}),
@@ -614,7 +616,7 @@ def test_listener_drift_to_another_action_reads_as_a_difference() -> None:
         )
         live = driver.read(kind)["listener-80"]
         assert live.props["default_action"] != driver.resolved(resource)["default_action"]
-        kind.update(ctx, resource, live, driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, live, driver.resolved(resource))
         read_one(driver, kind, resource)
 
 

@@ -214,7 +214,7 @@ def test_service_lifecycle_updates_and_look_alikes() -> None:
         assert live.props["task_definition"] == world.task_definitions[0]
         # moto never reports Service Connect: read as None, and not compared.
         assert live.props["service_connect"] is None
-        assert set(live.facts) == {"running", "pending", "desired", "status", "rollout"}
+        assert set(live.facts) == {"running", "pending", "desired", "status", "rollout", "rollout_reason", "events"}
         assert live.facts["desired"] == 2 and live.facts["status"] == "ACTIVE"
         assert live.facts["rollout"] in {"IN_PROGRESS", "COMPLETED"}
 

@@ -26,7 +26,7 @@ from platformctl.resources.events_rule import EventRule, canonical_pattern, our_
 from platformctl.resources.events_target import EventTarget
 from platformctl.resources.sns_subscription import SnsSubscription
 from platformctl.resources.sns_topic import SnsTopic, our_topics
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
+from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
 
 LAYER = "messaging"
 PREFIX = f"{PLATFORM}-{ENV}"
@@ -47,7 +47,7 @@ def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **change
     """Apply `changes` to the desired props through kind.update, then read back."""
     live = driver.read(kind)[resource.id]
     resource.props.update(changes)
-    attrs = kind.update(driver.ctx, resource, live, driver.resolved(resource), [])
+    attrs = update_as_planned(kind, driver.ctx, resource, live, driver.resolved(resource))
     assert attrs == live.attrs
     after = read_one(driver, kind, resource)
     assert after.physical_id == live.physical_id

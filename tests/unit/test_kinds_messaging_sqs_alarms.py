@@ -23,7 +23,7 @@ from platformctl.resources.cloudwatch_alarm import MetricAlarm
 from platformctl.resources.policy import normalize_policy
 from platformctl.resources.sqs_queue import OwnedQueue, SqsQueue, our_queues
 from platformctl.resources.sqs_queue_policy import SqsQueuePolicy
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
+from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
 
 LAYER = "messaging"
 DLQ_RETENTION = 14 * 24 * 3600
@@ -44,7 +44,7 @@ def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> Live
 def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
     live = driver.read(kind)[resource.id]
     resource.props.update(changes)
-    attrs = kind.update(driver.ctx, resource, live, kind.canonical(driver.resolved(resource)), [])
+    attrs = update_as_planned(kind, driver.ctx, resource, live, kind.canonical(driver.resolved(resource)))
     assert attrs == live.attrs
     return driver.read(kind)[resource.id]
 
@@ -171,7 +171,7 @@ def test_queue_lifecycle_with_dead_letter_redrive_and_look_alikes() -> None:
 
         # Nothing changed: no write at all.
         writes = ctx.aws.counter.writes
-        kind.update(ctx, queue, live, driver.resolved(queue), [])
+        update_as_planned(kind, ctx, queue, live, driver.resolved(queue))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)
@@ -455,7 +455,7 @@ def test_queue_policy_written_in_another_order_reads_equal_after_canonical() -> 
 
         # Nothing to change: update writes nothing.
         writes = ctx.aws.counter.writes
-        kind.update(ctx, resource, live, kind.canonical(desired), [])
+        update_as_planned(kind, ctx, resource, live, kind.canonical(desired))
         assert ctx.aws.counter.writes == writes
 
 
@@ -532,6 +532,8 @@ def alarm_resource(service: str = "orders") -> Resource:
             "threshold": 1.0,
             "comparison": "GreaterThanOrEqualToThreshold",
             "treat_missing": "notBreaching",
+            "alarm_actions": [],
+            "ok_actions": [],
         },
     )
 

@@ -25,7 +25,7 @@ from platformctl.resources.elbv2_listener import Listener, our_listeners
 from platformctl.resources.elbv2_listener_rule import ListenerRule
 from platformctl.resources.elbv2_load_balancer import LoadBalancer
 from platformctl.resources.elbv2_target_group import TargetGroup, our_target_groups
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
+from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
 
 LAYER = "services"
 
@@ -45,7 +45,7 @@ def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> Live
 def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
     live = driver.read(kind)[resource.id]
     resource.props.update(changes)
-    attrs = kind.update(driver.ctx, resource, live, kind.canonical(driver.resolved(resource)), [])
+    attrs = update_as_planned(kind, driver.ctx, resource, live, kind.canonical(driver.resolved(resource)))
     assert attrs == live.attrs
     return read_one(driver, kind, resource)
 
@@ -93,6 +93,7 @@ def target_group_resource(service: str, **props: Any) -> Resource:
         "target_type": "ip",
         "health_path": "/health",
         "matcher": "200-399",
+        "deregistration_delay": 30,
     }
     return Resource("elbv2.target_group", f"tg.{service}", LAYER, name, {**base, **props})
 
@@ -193,7 +194,7 @@ def test_target_group_lifecycle_and_look_alikes() -> None:
 
         # Nothing changed: no write at all.
         writes = ctx.aws.counter.writes
-        kind.update(ctx, resource, driver.read(kind)[resource.id], driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, driver.read(kind)[resource.id], driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)
@@ -258,7 +259,9 @@ def test_target_group_read_batches_tags_and_is_shared() -> None:
             raw_target_group(ctx, f"other-{i}", net["vpc"])
         found, calls = read_calls(ctx, kind)
         assert sorted(live.id for live in found) == ["tg.a", "tg.b", "tg.c"]
-        assert calls == 1 + 2  # one listing page, 23 ARNs in two describe_tags batches
+        # One listing page, 23 ARNs in two describe_tags batches, and the attributes of our 3 groups only
+        # (ELBv2 has no batch for them): never the 20 look-alikes'.
+        assert calls == 1 + 2 + 3
         before = ctx.aws.counter.total
         assert sorted(g.logical_id for g in our_target_groups(ctx)) == ["tg.a", "tg.b", "tg.c"]
         assert ctx.aws.counter.total == before  # cached for the pass
@@ -293,7 +296,7 @@ def test_listener_rule_lifecycle_with_in_place_changes_and_look_alikes() -> None
         # Same paths in another order: nothing to do.
         writes = ctx.aws.counter.writes
         resource.props["paths"] = ["/orders/*"]
-        kind.update(ctx, resource, driver.read(kind)[resource.id], driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, driver.read(kind)[resource.id], driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)
@@ -338,7 +341,7 @@ def test_listener_rule_edited_by_hand_reads_as_drift_and_update_restores_it() ->
         assert live.props["paths"] != desired["paths"]
         assert any(p.startswith("host-header:") for p in live.props["paths"])
         assert live.props["target_group"] == "fixed-response"
-        kind.update(ctx, resource, live, desired, [])
+        update_as_planned(kind, ctx, resource, live, desired)
         read_one(driver, kind, resource)
 
 
@@ -513,7 +516,7 @@ def test_dashboard_lifecycle_and_look_alikes() -> None:
         # Same body with keys in another order: nothing to do.
         writes = ctx.aws.counter.writes
         resource.props["body"] = reversed_keys(body)
-        kind.update(ctx, resource, driver.read(kind)[resource.id], driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, driver.read(kind)[resource.id], driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)

@@ -25,9 +25,9 @@ def test_scaffold_defaults_load_and_validate(tmp_path: Path) -> None:
     for env in (None, "dev", "staging", "production"):
         service = load(specs, env).services["inventory"]
         assert service.port == 8080 and service.cpu == 256 and service.memory == 512
-        assert service.image == "public.ecr.aws/nginx/nginx:1.27"
+        assert service.image == "public.ecr.aws/nginx/nginx-unprivileged:1.27"
         assert service.routes == ["ANY /inventory/{proxy+}"]
-        assert service.count == 1 and service.health == "/health"
+        assert service.count == 1 and service.health == "/" and service.health_check is None
 
 
 def test_scaffold_with_options(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.specs import SpecSet, availability_zones, carve_subnets, deep_merge, load_specs
+from platformctl.specs import SpecSet, availability_zones, deep_merge, load_specs
 from platformctl.specs.interpolate import InterpolationError, interpolate
 from tests.unit.spec_helpers import SEED, assert_issue, edit, load, only_issue, seed_copy
 
@@ -204,7 +204,7 @@ def test_quoted_scalar_stays_text_and_escape_is_literal(tmp_path: Path) -> None:
 
 def test_unset_variable_is_an_error_at_its_line(tmp_path: Path) -> None:
     specs = seed_copy(tmp_path)
-    edit(specs, "services/order.yaml", "image: public.ecr.aws/nginx/nginx:1.27", "image: ${ORDER_IMAGE}")
+    edit(specs, "services/order.yaml", "image: public.ecr.aws/nginx/nginx-unprivileged:1.27", "image: ${ORDER_IMAGE}")
     issue = only_issue(specs)
     assert_issue(issue, "services/order.yaml", 3, "image", "environment variable ORDER_IMAGE is not set")
 
@@ -217,28 +217,6 @@ def test_malformed_reference_is_an_error(tmp_path: Path) -> None:
 
 
 # --- subnets and zones -------------------------------------------------------------------------------------
-
-
-def test_carve_subnets_three_azs() -> None:
-    public, private = carve_subnets("10.0.0.0/16", 3)
-    assert public == ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"]
-    assert private == ["10.0.96.0/19", "10.0.128.0/19", "10.0.160.0/19"]
-
-
-@pytest.mark.parametrize(("azs", "prefix"), [(1, 17), (2, 18), (4, 19), (5, 20), (6, 20)])
-def test_carve_subnets_power_of_two(azs: int, prefix: int) -> None:
-    public, private = carve_subnets("10.0.0.0/16", azs)
-    assert len(public) == len(private) == azs
-    assert all(s.endswith(f"/{prefix}") for s in public + private)
-    assert len(set(public + private)) == 2 * azs
-
-
-def test_carve_subnets_smallest() -> None:
-    assert carve_subnets("10.0.0.0/27", 1) == (["10.0.0.0/28"], ["10.0.0.16/28"])
-    with pytest.raises(ValueError, match="smallest AWS allows is /28"):
-        carve_subnets("10.0.0.0/27", 2)
-    with pytest.raises(ValueError, match="expected an IPv4 CIDR"):
-        carve_subnets("10.0.0.1/16", 2)
 
 
 def test_availability_zones() -> None:
