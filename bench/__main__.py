@@ -66,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="instead: apply the seed under the realistic profile and compare its wall time with the longest "
         "chain of AWS's waits (bench/timeline.py); writes timeline.json and timeline.md",
     )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="with --timeline: the fraction of AWS's durations the emulator takes (default: bench/timeline.py's SCALE)",
+    )
     return parser.parse_args(argv)
 
 
@@ -137,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
 
         work = measure.scratch_dir()
         try:
-            return timeline.main(work, options.out, options.latency_ms, out, err)
+            scale = timeline.SCALE if options.scale is None else options.scale
+            return timeline.main(work, options.out, options.latency_ms, out, err, scale)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     document = run(options)

@@ -150,7 +150,7 @@ class Aws:
             # The local emulator accepts any credentials; real AWS never takes this branch.
             session_kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
         try:
-            self._session = boto3.Session(**session_kwargs)
+            self._session = boto3.Session(botocore_session=_botocore_session(), **session_kwargs)
         except Exception as exc:  # a --profile that does not exist
             _raise_access_error(exc, target.endpoint_url)
             raise
@@ -248,6 +248,33 @@ class Aws:
         parsed = response[1] if response else None
         if isinstance(parsed, dict) and parsed.get("Error", {}).get("Code") in THROTTLE_CODES:
             self.counter.record_throttle()
+
+
+_loader_lock = threading.Lock()
+_shared_loader: Any = None
+
+
+def _botocore_session() -> Any:
+    """A new botocore session on the process's one model loader.
+
+    Reading the service models (large JSON files) is most of what making a session and its clients costs:
+    about 0.1 s a service. Each `Aws` gets its own session (credentials, region and profile are per run),
+    but the models are the same for all of them, so a process that runs several commands (the tests, the
+    benchmark, a program using platformctl as a library) reads each model once.
+    """
+    import botocore.session
+
+    global _shared_loader
+    session = botocore.session.Session()
+    with _loader_lock:
+        if _shared_loader is None:
+            _shared_loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _shared_loader)
+            # boto3.Session appends its own data path to the loader each time: keep one of each.
+            paths = _shared_loader.search_paths
+            paths[:] = list(dict.fromkeys(paths))
+    return session
 
 
 # The run's first call: a few seconds to say that credentials or the endpoint are wrong, not a minute. Its

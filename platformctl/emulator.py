@@ -80,7 +80,30 @@ def install() -> None:
     _log_groups_change_their_kms_key()
     _topics_report_their_tracing_mode()
     _ecs_deployments_complete_at_once()
+    _one_request_at_a_time()
     _installed = True
+
+
+def _one_request_at_a_time() -> None:
+    """moto answers one request at a time, as its backends expect.
+
+    moto's backends are plain dicts with no locking, while its server is threaded and platformctl sends
+    calls in parallel: two SNS Subscribe calls at once failed one of them with `OrderedDict mutated during
+    iteration` (a 500). Holding one lock around each request's dispatch keeps the answers right; the
+    harness's simulated latency is spent outside it, so calls still overlap as they do on AWS.
+    """
+    import threading
+
+    from moto.core.responses import BaseResponse
+
+    lock = threading.RLock()
+    dispatch = BaseResponse._dispatch
+
+    def one_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return dispatch(self, *args, **kwargs)
+
+    BaseResponse._dispatch = one_at_a_time  # type: ignore[method-assign]
 
 
 def _nat_gateways_let_go_of_their_address_when_deleted() -> None:
@@ -222,8 +245,9 @@ class Harness:
       of `Action` or `service:Action` (the service as requests are signed: `ecs`, `elasticloadbalancing`),
       answered with the protocol's usual code (`denial_code`), or a mapping of them to the code to answer
       with (`{"ec2:ReleaseAddress": "AuthFailure"}`).
-    Control: GET /_harness/stats, POST /_harness/config (JSON with any of the fields above), POST
-    /_harness/reset (counters).
+    Control: GET /_harness/stats, POST /_harness/config (JSON with any of the fields above, and `realistic`:
+    see emulator_realistic.configure; an unknown field or a value that makes no sense is answered 400 naming
+    it, and nothing changes), POST /_harness/reset (counters).
     """
 
     def __init__(self, app: Any, latency: float = 0.0, fault_rate: float = 0.0, seed: int = 0):
@@ -280,6 +304,23 @@ class Harness:
             with self._lock:
                 self.in_flight -= 1
 
+    def _configure(self, raw: bytes) -> None:
+        """Apply a POSTed configuration: all of it, or (ValueError) none of it."""
+        config = _checked_settings(raw)
+        if "realistic" in config:  # {"enabled", "scale", "durations", "throttling"}: see emulator_realistic
+            from platformctl import emulator_realistic
+
+            realistic = config["realistic"]
+            if not isinstance(realistic, dict) or set(realistic) - set(emulator_realistic.SETTINGS):
+                raise ValueError(
+                    f"realistic must be a mapping of {', '.join(emulator_realistic.SETTINGS)}, not {realistic!r}"
+                )
+            emulator_realistic.configure(**realistic)  # checks every value before it changes any
+        with self._lock:
+            for key in _SETTINGS:
+                if key in config:
+                    setattr(self, key, config[key])
+
     def _refusal(self, service: str, action: str) -> str | None:
         """The error code to refuse `service:action` with, when `deny` names it; else None. Under the lock."""
         deny = self.deny
@@ -310,15 +351,12 @@ class Harness:
     def _control(self, environ: dict[str, Any], start_response: Any, path: str) -> Any:
         if path == "/_harness/config" and environ["REQUEST_METHOD"] == "POST":
             size = int(environ.get("CONTENT_LENGTH") or 0)
-            config = json.loads(environ["wsgi.input"].read(size) or b"{}")
-            with self._lock:
-                for key in ("latency", "fault_rate", "kill_pid", "kill_after_writes", "deny"):
-                    if key in config:
-                        setattr(self, key, config[key])
-            if "realistic" in config:  # {"enabled", "scale", "durations"}: see platformctl.emulator_realistic
-                from platformctl import emulator_realistic
-
-                emulator_realistic.configure(**config["realistic"])
+            try:
+                self._configure(environ["wsgi.input"].read(size))
+            except ValueError as refused:  # a setting that makes no sense: say which, change nothing
+                body = json.dumps({"error": str(refused)}).encode()
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [body]
         elif path == "/_harness/reset" and environ["REQUEST_METHOD"] == "POST":
             with self._lock:
                 self.calls.clear()
@@ -338,6 +376,44 @@ class Harness:
             }
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps(stats).encode()]
+
+
+_SETTINGS: dict[str, Any] = {  # Harness settings: what a value must be
+    "latency": lambda v: _is_number(v),
+    "fault_rate": lambda v: _is_number(v) and v <= 1,
+    "kill_pid": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0),
+    "kill_after_writes": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    "deny": lambda v: (isinstance(v, list) and all(isinstance(o, str) for o in v))
+    or (isinstance(v, dict) and all(isinstance(o, str) and (c is None or isinstance(c, str)) for o, c in v.items())),
+}
+_SETTING_SHAPES = {
+    "latency": "a number of seconds ≥ 0",
+    "fault_rate": "a number from 0 to 1",
+    "kill_pid": "a process id or null",
+    "kill_after_writes": "a number of writes or null",
+    "deny": "a list of operations, or a mapping of operations to error codes",
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < float("inf")
+
+
+def _checked_settings(raw: bytes) -> dict[str, Any]:
+    """The POSTed configuration, each key known and each value of its shape; ValueError naming what is not."""
+    try:
+        config = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise ValueError(f"the configuration is not JSON: {exc}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"the configuration must be a JSON object, not {config!r}")
+    unknown = sorted(set(config) - {*_SETTINGS, "realistic"})
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(unknown)} (known: {', '.join([*_SETTINGS, 'realistic'])})")
+    for key, value in config.items():
+        if key in _SETTINGS and not _SETTINGS[key](value):
+            raise ValueError(f"{key} must be {_SETTING_SHAPES[key]}, not {value!r}")
+    return config
 
 
 def _realistic_settings() -> dict[str, Any]:

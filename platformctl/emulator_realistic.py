@@ -17,6 +17,9 @@ Behaviour (its AWS figure in seconds, and where that figure comes from):
 - `vpc_link_create` (300): API Gateway VPC link `PENDING` → `AVAILABLE`. AWS: "can take up to 10 minutes".
 - `namespace_create` (60): Cloud Map namespace creation is an operation, GetOperation `SUBMITTED` →
   `PENDING` → `SUCCESS`; the namespace is not found (GetNamespace, ListNamespaces) until then. AWS: ~1 min.
+- `namespace_delete` (60): DeleteNamespace is an operation too: the namespace stays (listed, readable, its
+  name taken: a create of that name answers `NamespaceAlreadyExists`, one in its VPC `ConflictingDomainExists`)
+  until the operation succeeds; deleting it again meanwhile answers `DuplicateRequest` with the operation's id.
 - `ecs_cluster_create` (10): ECS cluster `PROVISIONING` → `ACTIVE` (rare, documented cluster status).
 - `load_balancer_create` (180): ALB `provisioning` → `active`. AWS: ~3 minutes.
 - `iam_role_propagation` (10): a fresh role is refused: ECS CreateService/UpdateService (task, execution or
@@ -39,6 +42,17 @@ Behaviour (its AWS figure in seconds, and where that figure comes from):
   `COMPLETED`; an update behind a load balancer also waits out the target group's deregistration delay
   (300 s by default on AWS, scaled alike). AWS: a Fargate task starts and passes health checks in about a
   minute; a rollout behind an ALB lasts at least the deregistration delay (ECS deployment docs).
+
+Throttling is a rate, not a duration, and is not scaled (calls are not fewer for a shorter clock): each
+bucket below is a token bucket per account and region (`burst` calls at once, refilled at `per_second`), set
+through `throttling` (`{"ecs_describe_services": {"burst": 5, "per_second": 2}}`); a call finding its bucket
+empty is refused as AWS refuses it, and botocore retries it (both are among its throttling errors):
+
+- `ecs_describe_services` (burst 100, 20 per second): ECS DescribeServices answers `ThrottlingException: Rate
+  exceeded` (HTTP 400). ECS throttles per account and Region with token buckets (ECS API reference, "Request
+  throttling": service read actions).
+- `apigateway` (burst 40, 10 per second): every API Gateway (v1 and v2) management call answers
+  `TooManyRequestsException` (HTTP 429). API Gateway quotas: management API calls per account.
 
 Service Connect: a service created or updated with `serviceConnectConfiguration` registers a Cloud Map
 service per entry (named by `discoveryName`, else `portName`) in the namespace; those outlive the ECS
@@ -64,6 +78,7 @@ AWS_SECONDS: dict[str, float] = {
     "nat_delete": 60,
     "vpc_link_create": 300,
     "namespace_create": 60,
+    "namespace_delete": 60,
     "ecs_cluster_create": 10,
     "load_balancer_create": 180,
     "iam_role_propagation": 10,
@@ -75,6 +90,11 @@ AWS_SECONDS: dict[str, float] = {
     "ecs_rollout": 60,
 }
 DEFAULT_SCALE = 0.05
+# Throttling buckets: calls at once, and calls per second after (not scaled: see the module's docstring).
+AWS_RATES: dict[str, dict[str, float]] = {
+    "ecs_describe_services": {"burst": 100, "per_second": 20},
+    "apigateway": {"burst": 40, "per_second": 10},
+}
 BROKEN_IMAGE_MARKERS = {
     "broken": "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
     "{image}: not found",
@@ -89,6 +109,7 @@ class Profile:
     enabled: bool = False
     scale: float = DEFAULT_SCALE
     durations: dict[str, float] = field(default_factory=dict)
+    throttling: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def seconds(self, behaviour: str) -> float:
         """How long `behaviour` lasts here: its own setting, else AWS's figure scaled."""
@@ -99,42 +120,112 @@ class Profile:
     def scaled(self, aws_seconds: float) -> float:
         return aws_seconds * self.scale
 
+    def rate(self, bucket: str) -> dict[str, float]:
+        """A throttling bucket's `burst` and `per_second`: its own setting, else AWS's figures."""
+        return {**AWS_RATES[bucket], **self.throttling.get(bucket, {})}
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "enabled": self.enabled,
             "scale": self.scale,
             "durations": {name: self.seconds(name) for name in AWS_SECONDS},
+            "throttling": {name: self.rate(name) for name in AWS_RATES},
+            "throttled": dict(_THROTTLED),
         }
 
 
 PROFILE = Profile()
 _lock = threading.RLock()
 _installed = False
+# Token buckets by (bucket, account, region): [tokens left, when last refilled]; calls refused, by bucket.
+_BUCKETS: dict[tuple[str, str, str], list[float]] = {}
+_THROTTLED: dict[str, int] = {}
+SETTINGS = ("enabled", "scale", "durations", "throttling")
 
 
 def configure(
-    enabled: bool | None = None, scale: float | None = None, durations: dict[str, float] | None = None
+    enabled: bool | None = None,
+    scale: float | None = None,
+    durations: dict[str, float | None] | None = None,
+    throttling: dict[str, dict[str, float] | None] | None = None,
 ) -> dict[str, Any]:
-    """Change the profile (installing its patches on first use); `durations` adds to or replaces settings by name."""
-    unknown = set(durations or {}) - set(AWS_SECONDS)
-    if unknown:
-        raise ValueError(f"unknown realistic behaviour(s): {', '.join(sorted(unknown))}")
+    """Change the profile (installing its patches on first use); the whole profile back.
+
+    `durations` sets behaviours' seconds by name and keeps the other names' settings; a name set to None
+    goes back to its default (AWS's figure × scale), and an empty mapping clears every setting, so all
+    follow the scale again. `throttling` does the same for buckets (`{"burst": ..., "per_second": ...}`).
+    A name or value that makes no sense is refused (ValueError naming it) before anything changes.
+    """
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ValueError(f"realistic.enabled must be true or false, not {enabled!r}")
+    if scale is not None:
+        _number("realistic.scale", scale)
+    for name, value in _named("durations", durations, AWS_SECONDS).items():
+        if value is not None:
+            _number(f"realistic.durations.{name}", value)
+    for name, value in _named("throttling", throttling, AWS_RATES).items():
+        if value is not None:
+            _bucket_setting(f"realistic.throttling.{name}", value)
     install()
     with _lock:
         if enabled is not None:
-            PROFILE.enabled = bool(enabled)
+            PROFILE.enabled = enabled
         if scale is not None:
             PROFILE.scale = float(scale)
-        if durations is not None:
-            PROFILE.durations.update({name: float(value) for name, value in durations.items()})
+        _merge(PROFILE.durations, durations, float)
+        _merge(PROFILE.throttling, throttling, lambda rate: {key: float(value) for key, value in rate.items()})
+        _BUCKETS.clear()  # buckets start full under new rates
         return PROFILE.as_dict()
 
 
+def _number(where: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        raise ValueError(f"{where} must be a number ≥ 0, not {value!r}")
+
+
+def _named(setting: str, given: Any, known: dict[str, Any]) -> dict[str, Any]:
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise ValueError(f"realistic.{setting} must be a mapping of names to values, not {given!r}")
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValueError(
+            f"unknown realistic {setting} name(s): {', '.join(map(str, unknown))} (known: {', '.join(known)})"
+        )
+    return given
+
+
+def _bucket_setting(where: str, value: Any) -> None:
+    if not isinstance(value, dict) or not value or set(value) - {"burst", "per_second"}:
+        raise ValueError(f"{where} must be a mapping with `burst` and/or `per_second`, not {value!r}")
+    for key, number in value.items():
+        _number(f"{where}.{key}", number)
+        if number <= 0:
+            raise ValueError(f"{where}.{key} must be above 0, not {number!r}")
+
+
+def _merge(settings: dict[str, Any], given: dict[str, Any] | None, convert: Any) -> None:
+    """Set each given name (None: back to its default); an empty mapping clears every setting."""
+    if given is None:
+        return
+    if not given:
+        settings.clear()
+    for name, value in given.items():
+        if value is None:
+            settings.pop(name, None)
+        else:
+            settings[name] = convert(value)
+
+
 def reset() -> None:
-    """Profile off, default scale, no per-behaviour settings (patches stay, inert)."""
+    """Profile off, default scale, no per-behaviour settings, full buckets (patches stay, inert)."""
     with _lock:
         PROFILE.enabled, PROFILE.scale = False, DEFAULT_SCALE
         PROFILE.durations.clear()
+        PROFILE.throttling.clear()
+        _BUCKETS.clear()
+        _THROTTLED.clear()
 
 
 def _on() -> bool:
@@ -201,6 +292,8 @@ def install() -> None:
             _enis_outlive_their_owners,
             _sqs_names_are_not_reusable_at_once,
             _namespaces_with_services_are_in_use,
+            _namespaces_are_deleted_by_an_operation,
+            _busy_apis_throttle,
         ):
             patch()
         _installed = True
@@ -797,6 +890,129 @@ def _namespaces_with_services_are_in_use() -> None:
         return refuse_in_use
 
     _wrap(ServiceDiscoveryBackend, "delete_namespace", deleting)
+
+
+def _namespaces_are_deleted_by_an_operation() -> None:
+    """DeleteNamespace starts an operation, SUBMITTED → PENDING → SUCCESS; the namespace (and its name) stays
+    until it succeeds. Deleted namespaces are swept away whenever Cloud Map is asked about namespaces."""
+    from moto.core.exceptions import ServiceException
+    from moto.servicediscovery.models import ServiceDiscoveryBackend
+
+    class Refused(ServiceException):
+        """A Cloud Map error with its modelled fields (moto serializes it per the service's model)."""
+
+        def __init__(self, code: str, message: str, **fields: str):
+            super().__init__(code, message)
+            self.__dict__.update(fields)
+
+    delete_now = ServiceDiscoveryBackend.delete_namespace  # with the in-use check wrapped around it
+
+    def sweep(backend: Any) -> None:
+        pending = backend.__dict__.setdefault("_realistic_deleting", {})
+        for namespace_id, operation_id in list(pending.items()):
+            operation = backend.operations.get(operation_id)
+            if operation is None or not _phase(operation, "status"):
+                del pending[namespace_id]
+                if namespace_id in backend.namespaces:
+                    delete_now(backend, namespace_id)  # gone now, as moto deletes it (its operation aside)
+
+    def deleting(self: Any, namespace_id: str) -> str:
+        if not _on():
+            return delete_now(self, namespace_id)
+        with _lock:
+            sweep(self)
+            pending = self.__dict__.setdefault("_realistic_deleting", {})
+            if namespace_id in pending:
+                raise Refused("DuplicateRequest", "The operation is already in progress.",
+                              DuplicateOperationId=pending[namespace_id])
+            self.get_namespace(namespace_id)  # NamespaceNotFound, as AWS answers
+            if any(service.namespace_id == namespace_id for service in self.services.values()):
+                delete_now(self, namespace_id)  # refused: ResourceInUse
+            operation_id = self._create_operation(op_type="DELETE_NAMESPACE", targets={"NAMESPACE": namespace_id})
+            seconds = PROFILE.seconds("namespace_delete")
+            _hold(self.operations[operation_id], "status", [("SUBMITTED", seconds * 0.2), ("PENDING", seconds * 0.8)])
+            pending[namespace_id] = operation_id
+            return operation_id
+
+    def swept_first(method: Any) -> Any:
+        def after_sweeping(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if _on():
+                with _lock:
+                    sweep(self)
+            return method(self, *args, **kwargs)
+
+        return after_sweeping
+
+    def name_taken(create: Any) -> Any:
+        def refusing_a_name_being_deleted(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+            if _on():
+                deleting = self.__dict__.get("_realistic_deleting", {})
+                taken = next((n for n in self.namespaces.values() if n.id in deleting and n.name == name), None)
+                if taken is not None:
+                    raise Refused("NamespaceAlreadyExists", f"Namespace {name} already exists.", NamespaceId=taken.id)
+            return create(self, name, *args, **kwargs)
+
+        return refusing_a_name_being_deleted
+
+    ServiceDiscoveryBackend.delete_namespace = deleting
+    for name in ("get_namespace", "list_namespaces", "get_operation", "list_operations"):
+        _wrap(ServiceDiscoveryBackend, name, swept_first)
+    for name in ("create_private_dns_namespace", "create_public_dns_namespace", "create_http_namespace"):
+        _wrap(ServiceDiscoveryBackend, name, name_taken)
+        _wrap(ServiceDiscoveryBackend, name, swept_first)
+
+
+# ---- throttling ---------------------------------------------------------------------------------------------------
+
+
+def _bucket_of(response: Any) -> str | None:
+    """The throttling bucket a call draws from, if any."""
+    service = getattr(response, "service_name", "")
+    if service in ("apigateway", "apigatewayv2"):
+        return "apigateway"
+    if service == "ecs" and response._get_action() == "DescribeServices":
+        return "ecs_describe_services"
+    return None
+
+
+def _take_token(bucket: str, account: str, region: str) -> bool:
+    """Whether the bucket had a token for this call (taking it); refused calls are counted."""
+    rate, now = PROFILE.rate(bucket), time.monotonic()
+    with _lock:
+        tokens, then = _BUCKETS.get((bucket, account, region), (rate["burst"], now))
+        tokens = min(rate["burst"], tokens + (now - then) * rate["per_second"])
+        allowed = tokens >= 1
+        _BUCKETS[(bucket, account, region)] = [tokens - 1 if allowed else tokens, now]
+        if not allowed:
+            _THROTTLED[bucket] = _THROTTLED.get(bucket, 0) + 1
+        return allowed
+
+
+def _throttled_answer(bucket: str) -> tuple[int, dict[str, str], str]:
+    """The refusal as AWS sends it: ECS (JSON 1.1) 400 ThrottlingException, API Gateway (REST) 429."""
+    import json
+
+    if bucket == "apigateway":
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": "TooManyRequestsException"}
+        return 429, headers, json.dumps({"message": "Too Many Requests"})
+    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": "ThrottlingException"}
+    return 400, headers, json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"})
+
+
+def _busy_apis_throttle() -> None:
+    """API Gateway and ECS DescribeServices refuse calls beyond their bucket's rate (see AWS_RATES)."""
+    from moto.core.responses import BaseResponse
+
+    call_action = BaseResponse.call_action
+
+    def throttled(self: Any) -> Any:
+        if _on():
+            bucket = _bucket_of(self)
+            if bucket is not None and not _take_token(bucket, self.current_account, self.region):
+                return _throttled_answer(bucket)
+        return call_action(self)
+
+    BaseResponse.call_action = throttled
 
 
 # ---- ENIs, SQS ----------------------------------------------------------------------------------------------------

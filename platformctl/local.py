@@ -171,9 +171,18 @@ class HarnessControl:
     def _request(self, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
         data = json.dumps(body).encode() if method == "POST" else None
         request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method=method)
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw = response.read()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as refused:
+            if refused.code != 400:
+                raise
+            raise HarnessRefused(json.loads(refused.read() or b"{}").get("error") or str(refused)) from None
         return json.loads(raw) if raw and path.startswith("/_harness/") else None
+
+
+class HarnessRefused(ValueError):
+    """The Harness refused a configuration (HTTP 400): an unknown setting or a value that makes no sense."""
 
 
 def wait_until_answering(endpoint: str, process: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
@@ -232,6 +241,8 @@ def _make_realistic(emulator: Emulator, scale: float | None) -> None:
     settings: dict[str, Any] = {"enabled": True, **({"scale": scale} if scale is not None else {})}
     try:
         HarnessControl(emulator.endpoint).configure(realistic=settings)
+    except HarnessRefused as refused:
+        raise PlatformctlError(f"the local emulator refused the realistic settings: {refused}") from None
     except (OSError, ValueError):
         raise PlatformctlError(
             f"the local emulator is already running on port {emulator.port} without the realistic profile: stop it "

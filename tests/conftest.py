@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -18,17 +18,17 @@ os.environ.pop("PLATFORMCTL_ENDPOINT_URL", None)
 
 # In-process moto gets the calls it lacks before any test builds its URL map (the emulator does the same).
 from platformctl.emulator import install  # noqa: E402
-from tests.seed import store_seed_secrets  # noqa: E402
 
 install()
 
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A moto server on a free 127.0.0.1 port for the whole run; the endpoint URL."""
+    """A moto server on a free 127.0.0.1 port for the whole run, behind the Harness (calm: no latency, no
+    faults; the modules that count calls, deny or kill use its controls, and calm it again); the endpoint URL."""
     from platformctl import local
 
-    with local.running(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+    with local.running(tmp_path_factory.mktemp("moto") / "moto.log", harness=True) as endpoint:
         yield endpoint
 
 
@@ -36,7 +36,15 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def endpoint(moto_server: str) -> str:
     """The moto server, emptied before the test so each test starts from an empty account (holding only the
     secrets the seed references)."""
-    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=30).close()
-    store_seed_secrets(moto_server)  # as a user's account holds them before the first apply
+    from tests.e2e.helpers import reset
+
+    reset(moto_server)
     return moto_server
+
+
+@pytest.fixture(scope="module")
+def shared_seed(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One applied seed platform the tests of a module take turns on (`tests.e2e.helpers.SharedSeed`)."""
+    from tests.e2e.helpers import SharedSeed
+
+    return SharedSeed(moto_server, tmp_path_factory)

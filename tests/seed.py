@@ -40,7 +40,9 @@ def seed_secret_names() -> tuple[str, ...]:
 def _secrets_client(endpoint: str | None, region: str) -> Any:
     import boto3
 
-    return boto3.client("secretsmanager", endpoint_url=endpoint, region_name=region)
+    # An emulator takes any credentials; the benchmark runs on machines that have none configured.
+    fake = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"} if endpoint else {}
+    return boto3.client("secretsmanager", endpoint_url=endpoint, region_name=region, **fake)
 
 
 def store_seed_secrets(endpoint: str | None, regions: tuple[str, ...] = SEED_REGIONS) -> None:

@@ -6,33 +6,32 @@ never read, so never touched. The target's logical id is `<service id>/scaling`,
 `<service id>/cpu-policy`, both in the service's layer. Only the policy named `<service name>-cpu` is ours:
 other policies on our service (added by hand while investigating load) are left alone.
 
-Registering a target and putting a policy are upserts, so create and update are the same call. The first
-target in an account makes AWS create its service-linked role, which can be briefly unusable: that
-ValidationException is retried, as is a policy put before AWS sees its fresh target.
+Registering a target and putting a policy are upserts, so the create call is also the setter of every field
+that changes in place. The first target in an account makes AWS create its service-linked role, which can be
+briefly unusable: that ValidationException is retried (by its message: the same code also means a real
+mistake), as is a policy put before AWS sees its fresh target.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import ownership_tags
-from platformctl.resources.base import Context, ResourceKind
-from platformctl.resources.ecs_service import (
-    SCALABLE_DIMENSION,
-    OwnedService,
-    our_services,
-    service_scalable_targets,
-)
-from platformctl.resources.waiting import aws_message as error_message
-from platformctl.resources.waiting import retry_while
+from platformctl.resources.base import Context
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing, dig
+from platformctl.resources.ecs_service import SCALABLE_DIMENSION, OwnedService, our_services, service_scalable_targets
+from platformctl.resources.waiting import aws_message, retry_while
 
 TARGET_SUFFIX = "/scaling"
 POLICY_SUFFIX = "/cpu-policy"
 CPU_METRIC = "ECSServiceAverageCPUUtilization"
-_SERVICE = "application-autoscaling"
+_TRACKING = "TargetTrackingScalingPolicyConfiguration"
+# What every request names: our services' desired count.
+_DIMENSION = {"ServiceNamespace": "ecs", "ScalableDimension": SCALABLE_DIMENSION}
 # IAM propagation takes seconds; terraform gives it 2 minutes (its propagationTimeout).
 _FRESH_TIMEOUT = 120.0
 # `ValidationException: Unable to assume IAM role: <arn>` while the role (or the service-linked role) propagates.
@@ -49,124 +48,120 @@ def policy_logical_id(service_logical_id: str) -> str:
     return f"{service_logical_id}{POLICY_SUFFIX}"
 
 
-def policy_name(service_name: str) -> str:
-    """The name of the one policy on a service that is ours."""
-    return f"{service_name}-cpu"
-
-
-def _child_tags(ctx: Context, service: OwnedService, logical_id: str) -> dict[str, str]:
-    """Ownership inherited from the service, under the child's own logical id and the service's layer."""
-    return ownership_tags(ctx.platform, ctx.env, service.layer, logical_id)
-
-
-def _missing(exc: BaseException) -> bool:
+def _gone(exc: BaseException) -> bool:
     code = error_code(exc)
     return code == "ObjectNotFoundException" or (
-        code == "ValidationException" and bool(_MISSING_MESSAGE.search(error_message(exc)))
+        code == "ValidationException" and bool(_MISSING_MESSAGE.search(aws_message(exc)))
     )
 
 
-def _role_not_ready(exc: BaseException) -> str | None:
-    """What to wait for when Application Auto Scaling refuses a role it cannot assume yet, else None."""
-    if error_code(exc) == "ValidationException" and _ROLE_MESSAGE.search(error_message(exc)):
-        return "an IAM role to propagate to Application Auto Scaling"
-    return None
+class _ServiceScaling(DeclarativeKind):
+    """What both kinds share: untagged, found through our ECS services, upserted, retried by message."""
 
-
-def _ignore_missing(call: Any) -> None:
-    try:
-        call()
-    except Exception as exc:
-        if not _missing(exc):
-            raise
-
-
-class ScalableTarget(ResourceKind):
-    kind: ClassVar[str] = "autoscaling.target"
-    service: ClassVar[str] = _SERVICE
-    id_attr: ClassVar[str] = "ResourceId"
-    updatable: ClassVar[frozenset[str]] = frozenset({"min", "max"})
+    service: ClassVar[str] = "application-autoscaling"
+    suffix: ClassVar[str]  # the logical id is the service's plus this
+    tags_param: ClassVar[str | None] = None  # neither can be tagged
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"ObjectNotFoundException"})
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        services = {service.resource_id: service for service in our_services(ctx)}
-        if not services:
-            return []
-        found: list[LiveResource] = []
-        for resource_id, target in service_scalable_targets(ctx).items():
-            service = services.get(resource_id)
-            if service is None:
-                continue
-            live = self.live(
-                ctx,
-                _child_tags(ctx, service, target_logical_id(service.logical_id)),
-                name=resource_id,
-                physical_id=resource_id,
-                props={"resource_id": resource_id, "min": target["MinCapacity"], "max": target["MaxCapacity"]},
-                attrs={"ResourceId": resource_id},
-            )
-            if live:
-                found.append(live)
-        return found
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """Needs code: with no service of ours there is nothing to list (a read of nothing costs no call)."""
+        return super().listed(ctx) if our_services(ctx) else []
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        self._register(ctx, props)
+    def tagged(self, ctx: Context, items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """Needs code: untagged, so ours through the service it scales, in its layer under our own logical id."""
+        services = {service.resource_id: service for service in our_services(ctx)}
+        return [
+            (item, ownership_tags(ctx.platform, ctx.env, service.layer, service.logical_id + self.suffix))
+            for item in items
+            if (service := services.get(item["ResourceId"])) is not None and self.scales_ours(item, service)
+        ]
+
+    def scales_ours(self, item: dict[str, Any], service: OwnedService) -> bool:
+        """Whether `item`, found on our service, is the one we manage."""
+        return True
+
+    def upsert(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> dict[str, Any]:
+        """The setter of every field that changes in place: the create call, an upsert, sent whole."""
+        return dict(self.call(ctx, self.create_call, **self.create_request(ctx, props)))
+
+    def call(self, ctx: Context, operation: str, **request: Any) -> Any:
+        """Needs code: retried by message, as ValidationException is both a role still propagating and a mistake."""
+        method = getattr(self.client(ctx), operation)
+        return retry_while(ctx, self.transient, lambda: method(**request), _FRESH_TIMEOUT)
+
+    def transient(self, exc: BaseException) -> str | None:
+        """What to wait for when Application Auto Scaling refuses a role it cannot assume yet, else None."""
+        if error_code(exc) == "ValidationException" and _ROLE_MESSAGE.search(aws_message(exc)):
+            return "an IAM role to propagate to Application Auto Scaling"
+        return None
+
+    def ignore_missing(self, call: Callable[[], Any]) -> None:
+        """Needs code: "already gone" is told by message too (the emulator's ValidationException)."""
+        try:
+            call()
+        except Exception as exc:
+            if not _gone(exc):
+                raise
+
+
+class ScalableTarget(_ServiceScaling):
+    kind: ClassVar[str] = "autoscaling.target"
+    suffix: ClassVar[str] = TARGET_SUFFIX
+    id_attr: ClassVar[str] = "ResourceId"
+    fields: ClassVar[dict[str, Field]] = {
+        "resource_id": Field("ResourceId"),
+        "min": Field("MinCapacity", setter="upsert"),
+        "max": Field("MaxCapacity", setter="upsert"),
+    }
+    create_call: ClassVar[str] = "register_scalable_target"
+    delete_call: ClassVar[str] = "deregister_scalable_target"
+
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """Needs code: one read for our services' ids, shared with the service kind (whose count is whose)."""
+        return list(service_scalable_targets(ctx).values())
+
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **_DIMENSION,
+            "ResourceId": props["resource_id"],
+            "MinCapacity": int(props["min"]),
+            "MaxCapacity": int(props["max"]),
+        }
+
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """RegisterScalableTarget answers with an ARN only: the physical id is the natural key we sent."""
         return {"ResourceId": props["resource_id"]}
 
-    def update(
-        self,
-        ctx: Context,
-        resource: Resource,
-        live: LiveResource,
-        props: dict[str, Any],
-        changes: list[Change],
-    ) -> dict[str, Any]:
-        if (props["min"], props["max"]) != (live.props.get("min"), live.props.get("max")):
-            self._register(ctx, props)
-        return dict(live.attrs)
-
-    def _register(self, ctx: Context, props: dict[str, Any]) -> None:
-        client = ctx.client(_SERVICE)
-        retry_while(
-            ctx,
-            _role_not_ready,
-            lambda: client.register_scalable_target(
-                ServiceNamespace="ecs",
-                ResourceId=props["resource_id"],
-                ScalableDimension=SCALABLE_DIMENSION,
-                MinCapacity=int(props["min"]),
-                MaxCapacity=int(props["max"]),
-            ),
-            _FRESH_TIMEOUT,
-        )
-
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        client = ctx.client(_SERVICE)
-        _ignore_missing(
-            lambda: client.deregister_scalable_target(
-                ServiceNamespace="ecs", ResourceId=live.physical_id, ScalableDimension=SCALABLE_DIMENSION
-            )
-        )
+    def delete_request(self, live: LiveResource) -> dict[str, Any]:
+        return {**_DIMENSION, "ResourceId": live.physical_id}
 
 
-def _policy_props(policy: dict[str, Any]) -> dict[str, Any]:
-    config = policy.get("TargetTrackingScalingPolicyConfiguration") or {}
-    return {
-        "resource_id": policy["ResourceId"],
-        "name": policy["PolicyName"],
-        "target": float(config.get("TargetValue", 0.0)),
-        # AWS fills in its 300 s default; the emulator echoes only what was sent.
-        "scale_in_cooldown": int(config.get("ScaleInCooldown", 300)),
-        "scale_out_cooldown": int(config.get("ScaleOutCooldown", 300)),
-    }
+def _tracking(key: str, default: float, convert: Callable[[Any], Any]) -> Field:
+    """A setting of the policy's target tracking, changed in place by a put; `default` where none is listed."""
+    return Field(lambda policy: convert(dig(policy, f"{_TRACKING}.{key}", default)), setter="upsert")
 
 
-class ScalingPolicy(ResourceKind):
+class ScalingPolicy(_ServiceScaling):
     kind: ClassVar[str] = "autoscaling.policy"
-    service: ClassVar[str] = _SERVICE
+    suffix: ClassVar[str] = POLICY_SUFFIX
+    listing = Listing(
+        "describe_scaling_policies",
+        "ScalingPolicies",
+        request=lambda ctx: {"ServiceNamespace": "ecs"},
+        keep=lambda ctx, policy: policy.get("ScalableDimension") == SCALABLE_DIMENSION,
+    )
     id_attr: ClassVar[str] = "PolicyARN"
-    updatable: ClassVar[frozenset[str]] = frozenset({"target", "scale_in_cooldown", "scale_out_cooldown"})
-    not_found_codes: ClassVar[frozenset[str]] = frozenset({"ObjectNotFoundException"})
+    name_source: ClassVar[str | None] = "PolicyName"
+    fields: ClassVar[dict[str, Field]] = {
+        "resource_id": Field("ResourceId"),
+        "name": Field("PolicyName"),
+        "target": _tracking("TargetValue", 0.0, float),
+        # AWS fills in its 300 s default; the emulator echoes only what was sent.
+        "scale_in_cooldown": _tracking("ScaleInCooldown", 300, int),
+        "scale_out_cooldown": _tracking("ScaleOutCooldown", 300, int),
+    }
+    create_call: ClassVar[str] = "put_scaling_policy"
+    delete_call: ClassVar[str] = "delete_scaling_policy"
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
         target = props.get("target")
@@ -174,35 +169,27 @@ class ScalingPolicy(ResourceKind):
             return {**props, "target": float(target)}  # 60 in a spec and 60.0 from AWS are the same target
         return props
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        services = {service.resource_id: service for service in our_services(ctx)}
-        if not services:
-            return []
-        found: list[LiveResource] = []
-        paginator = ctx.client(_SERVICE).get_paginator("describe_scaling_policies")
-        for page in paginator.paginate(ServiceNamespace="ecs"):
-            for policy in page.get("ScalingPolicies", []):
-                service = services.get(policy.get("ResourceId", ""))
-                if (
-                    service is None
-                    or policy.get("ScalableDimension") != SCALABLE_DIMENSION
-                    or policy.get("PolicyName") != policy_name(service.name)
-                ):
-                    continue
-                live = self.live(
-                    ctx,
-                    _child_tags(ctx, service, policy_logical_id(service.logical_id)),
-                    name=policy["PolicyName"],
-                    physical_id=policy["PolicyARN"],
-                    props=_policy_props(policy),
-                    attrs={"PolicyARN": policy["PolicyARN"]},
-                )
-                if live:
-                    found.append(live)
-        return found
+    def scales_ours(self, item: dict[str, Any], service: OwnedService) -> bool:
+        """Only `<service name>-cpu`: other policies on our service were added by hand, and are left alone."""
+        return item.get("PolicyName") == f"{service.name}-cpu"
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        return {"PolicyARN": self._put(ctx, props)}
+    def transient(self, exc: BaseException) -> str | None:
+        """Also a target registered a moment ago that the policy API does not see yet."""
+        return "the fresh scalable target to be visible" if _gone(exc) else super().transient(exc)
+
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **_DIMENSION,
+            "PolicyName": props["name"],
+            "ResourceId": props["resource_id"],
+            "PolicyType": "TargetTrackingScaling",
+            _TRACKING: {
+                "TargetValue": float(props["target"]),
+                "PredefinedMetricSpecification": {"PredefinedMetricType": CPU_METRIC},
+                "ScaleInCooldown": int(props["scale_in_cooldown"]),
+                "ScaleOutCooldown": int(props["scale_out_cooldown"]),
+            },
+        }
 
     def update(
         self,
@@ -212,41 +199,8 @@ class ScalingPolicy(ResourceKind):
         props: dict[str, Any],
         changes: list[Change],
     ) -> dict[str, Any]:
-        wanted = {key: props[key] for key in self.updatable}
-        if self.canonical(wanted) != self.canonical({key: live.props.get(key) for key in self.updatable}):
-            return {"PolicyARN": self._put(ctx, props)}
-        return dict(live.attrs)
+        """Needs code: every field's setter is one put, whose answer is the ARN (the emulator's is new each put)."""
+        return self.attrs_of(self.upsert(ctx, live, props)) if changes else dict(live.attrs)
 
-    def _put(self, ctx: Context, props: dict[str, Any]) -> str:
-        client = ctx.client(_SERVICE)
-        answer = retry_while(
-            ctx,
-            # A target registered a moment ago may not be visible to the policy API yet.
-            lambda exc: "the fresh scalable target to be visible" if _missing(exc) else _role_not_ready(exc),
-            lambda: client.put_scaling_policy(
-                PolicyName=props["name"],
-                ServiceNamespace="ecs",
-                ResourceId=props["resource_id"],
-                ScalableDimension=SCALABLE_DIMENSION,
-                PolicyType="TargetTrackingScaling",
-                TargetTrackingScalingPolicyConfiguration={
-                    "TargetValue": float(props["target"]),
-                    "PredefinedMetricSpecification": {"PredefinedMetricType": CPU_METRIC},
-                    "ScaleInCooldown": int(props["scale_in_cooldown"]),
-                    "ScaleOutCooldown": int(props["scale_out_cooldown"]),
-                },
-            ),
-            _FRESH_TIMEOUT,
-        )
-        return str(answer["PolicyARN"])
-
-    def delete(self, ctx: Context, live: LiveResource) -> None:
-        client = ctx.client(_SERVICE)
-        _ignore_missing(
-            lambda: client.delete_scaling_policy(
-                PolicyName=live.props["name"],
-                ServiceNamespace="ecs",
-                ResourceId=live.props["resource_id"],
-                ScalableDimension=SCALABLE_DIMENSION,
-            )
-        )
+    def delete_request(self, live: LiveResource) -> dict[str, Any]:
+        return {**_DIMENSION, "PolicyName": live.props["name"], "ResourceId": live.props["resource_id"]}

@@ -9,7 +9,6 @@ allows), create (tags in the create call itself), update, delete.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import Any, ClassVar, TypeVar
 from platformctl.aws import Aws, denied, error_code
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.naming import TAG_ENV, TAG_ID, TAG_LAYER, TAG_PLATFORM, ownership_tags, user_tags
+from platformctl.resources.waiting import NotYet, WaitTimedOut, keep_trying
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -125,28 +125,18 @@ class Context:
             listener(what)
 
     def wait_until(self, what: str, check: Callable[[], T | None], timeout: float | None = None) -> T:
-        """Poll `check` with backoff until it returns something truthy; waiters, never fixed sleeps.
+        """Poll `check` until it returns something truthy; waiters, never fixed sleeps.
 
-        From the first poll that finds it not done, `waiting for <what>` is reported (see `waiting`).
+        Paced, reported (`waiting for <what>` from the first poll that finds it not done) and bounded by
+        waiting.keep_trying; once time is up the step fails with WaitTimedOut naming `what`.
         """
-        deadline = time.monotonic() + (timeout or self.wait_timeout)
-        delay = self.poll_interval
-        reported = False
-        try:
-            while True:
-                result = check()
-                if result:
-                    return result
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"timed out waiting for {what}")
-                if not reported:
-                    self.waiting(f"waiting for {what}")
-                    reported = True
-                time.sleep(delay)
-                delay = min(delay * 1.5, 30.0)
-        finally:
-            if reported:
-                self.waiting(None)
+        limit = timeout or self.wait_timeout
+
+        def attempt() -> T | NotYet:
+            result = check()
+            return result if result else NotYet(f"waiting for {what}", WaitTimedOut(what, limit))
+
+        return keep_trying(self, attempt, limit)
 
     def retry_on(
         self, codes: set[str], call: Callable[[], T], timeout: float | None = None, what: str | None = None
@@ -155,26 +145,18 @@ class Context:
 
         With `what`, `waiting for <what>` is reported from the first retry on (see `waiting`). A refusal of
         the caller (aws.DENIED_CODES: a missing permission, expired credentials) fails at once even if
-        `codes` names it: no wait makes a permission appear.
+        `codes` names it: no wait makes a permission appear. Once time is up the last refusal is raised.
         """
-        deadline = time.monotonic() + (timeout or self.wait_timeout)
-        delay = self.poll_interval
-        reported = False
-        try:
-            while True:
-                try:
-                    return call()
-                except Exception as exc:
-                    if denied(exc) or error_code(exc) not in codes or time.monotonic() > deadline:
-                        raise
-                if what and not reported:
-                    self.waiting(f"waiting for {what}")
-                    reported = True
-                time.sleep(delay)
-                delay = min(delay * 1.5, 30.0)
-        finally:
-            if reported:
-                self.waiting(None)
+
+        def attempt() -> T | NotYet:
+            try:
+                return call()
+            except Exception as exc:
+                if denied(exc) or error_code(exc) not in codes:
+                    raise
+                return NotYet(f"waiting for {what}" if what else None, exc)
+
+        return keep_trying(self, attempt, timeout)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ After Cloud Custodian's `resource_type` (one query manager, each kind a declarat
 - `delete_call` / `delete_param`, by physical id; `not_found_codes` on delete mean "already gone".
 - `retry_codes` (answers that pass by themselves: a just-created dependency not visible yet) are retried
   by create and setters for `retry_timeout`; `busy_codes` (a dependency still draining) by delete.
+- `settles`: `Settling(...)` (settling.py) for what AWS builds and deletes asynchronously (a NAT gateway
+  `pending`, a load balancer `provisioning`): create waits until it is ready, delete until it is gone.
 
 The base provides `owned(ctx)` (the listing, tagged and filtered to ours, as `Owned` records: cached for the
 read pass and shared with the kinds that find their resources under these), `read`, `create`, `update`
@@ -37,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from platformctl.engine.model import Change, LiveResource, Resource
 from platformctl.errors import AwsCallError
@@ -45,6 +47,9 @@ from platformctl.naming import TAG_ID, TAG_LAYER
 from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list, unless_gone
 from platformctl.resources.tag_index import tags_for_arns_batched
 from platformctl.resources.tagging import calls_for
+
+if TYPE_CHECKING:  # settling.py builds on this module
+    from platformctl.resources.settling import Settling
 
 # How long create and setters retry `retry_codes` by default: a fresh resource shows up within seconds.
 RETRY_TIMEOUT = 60.0
@@ -164,6 +169,7 @@ class DeclarativeKind(ResourceKind):
     busy_codes: ClassVar[frozenset[str]] = frozenset()
     busy_timeout: ClassVar[float | None] = None  # None: the context's wait timeout
     taken_code: ClassVar[str] = "AlreadyExists"  # the error for a name held by something not ours
+    settles: ClassVar[Settling | None] = None  # None: AWS makes and deletes it synchronously
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """`updatable` and `unreadable` follow from the fields, so they can never drift from the code."""
@@ -325,7 +331,9 @@ class DeclarativeKind(ResourceKind):
         return {self.tags_param: tag_list(tags, *self.tag_pair) if self.tags_shape == "pairs" else tags}
 
     def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
-        """The new resource's attrs, from the create answer's item (a kind that must wait for it waits here)."""
+        """The new resource's attrs: from the create answer's item, or once it `settles`, as described then."""
+        if self.settles is not None:
+            item = self.settles.until_ready(ctx, self, resource.id, self.attrs_of(item)[self.id_attr])
         return self.attrs_of(item)
 
     def existing(self, ctx: Context, props: dict[str, Any]) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
@@ -372,7 +380,7 @@ class DeclarativeKind(ResourceKind):
         request = self.delete_request(live)
 
         def delete_once() -> None:
-            self.ignore_missing(lambda: method(**request))
+            self.ignore_missing(lambda: self.raise_refusal(method(**request)))
 
         if self.busy_codes:
             timeout = min(self.busy_timeout, ctx.wait_timeout) if self.busy_timeout else None
@@ -384,8 +392,13 @@ class DeclarativeKind(ResourceKind):
     def delete_request(self, live: LiveResource) -> dict[str, Any]:
         return {self.delete_param or self.id_attr: live.physical_id}
 
+    def raise_refusal(self, answer: Any) -> None:
+        """Raise the refusal a delete reports in its answer rather than as an error (EC2's batch deletes)."""
+
     def after_delete(self, ctx: Context, live: LiveResource) -> None:
-        """Wait for what AWS deletes asynchronously, where what is deleted next depends on it being gone."""
+        """Wait for what AWS deletes asynchronously (`settles`): what is deleted next may depend on it being gone."""
+        if self.settles is not None:
+            self.settles.until_gone(ctx, self, live.id, live.physical_id)
 
 
 def _top_field(path: str) -> str:

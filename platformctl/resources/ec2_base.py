@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from botocore.exceptions import ClientError
+
 from platformctl.engine.model import LiveResource, Resource
 from platformctl.resources.base import Context, ec2_tag_spec
 from platformctl.resources.declarative import DeclarativeKind, Listing, _keep_all
@@ -36,6 +38,9 @@ class Ec2Kind(DeclarativeKind):
     name_source: ClassVar[str | None] = "tag:Name"
     tag_type: ClassVar[str]  # TagSpecifications ResourceType, e.g. "subnet"
     waits_for_blockers: ClassVar[bool] = False
+    # EC2's batch deletes (DeleteVpcEndpoints, DeleteFlowLogs) take a list of ids and report a refusal in their
+    # answer (`Unsuccessful`), not as an error: the list's parameter (`VpcEndpointIds`), or None.
+    batch_delete: ClassVar[str | None] = None
 
     def desired_tags(self, resource: Resource) -> dict[str, str]:
         """The specs' tags plus the Name we give every EC2 resource at create (see create_tags)."""
@@ -44,6 +49,14 @@ class Ec2Kind(DeclarativeKind):
     def create_tags(self, ctx: Context, resource: Resource) -> dict[str, Any]:
         """Our tags plus a Name (what the EC2 console shows), for the create call itself."""
         return {"TagSpecifications": ec2_tag_spec(self.tag_type, {**ctx.tags_for(resource), "Name": resource.name})}
+
+    def delete_request(self, live: LiveResource) -> dict[str, Any]:
+        return {self.batch_delete: [live.physical_id]} if self.batch_delete else super().delete_request(live)
+
+    def raise_refusal(self, answer: Any) -> None:
+        """A batch delete's refusal, raised as AWS's own error: not-found and busy codes apply to it as to any."""
+        for refused in (answer or {}).get("Unsuccessful") or []:
+            raise ClientError({"Error": refused.get("Error") or {}}, self.delete_call)
 
     def delete(self, ctx: Context, live: LiveResource) -> None:
         if not self.waits_for_blockers:

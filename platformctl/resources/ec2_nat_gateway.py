@@ -1,7 +1,7 @@
 """NAT gateways: private subnets' way out, one per availability zone.
 
-AWS builds and tears them down asynchronously (minutes), so create and delete poll describe until the
-gateway settles. Gateways that are deleting, deleted or failed linger in describe for about an hour; they
+AWS builds and tears them down asynchronously (minutes), so create and delete wait until the gateway
+settles (`settles`). Gateways that are deleting, deleted or failed linger in describe for about an hour; they
 are not live, or a failed attempt would block its own retry and a deleted one would be "deleted" again.
 A replacement can be created before the old one is deleted (no unique name), which keeps egress up.
 """
@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from platformctl.engine.model import LiveResource, Resource
-from platformctl.errors import AwsCallError
-from platformctl.resources.base import Context, unless_gone
+from platformctl.resources.base import Context
 from platformctl.resources.declarative import Field
 from platformctl.resources.ec2_base import Ec2Kind, ec2_listing
-from platformctl.resources.waiting import poll
+from platformctl.resources.settling import Settling
 
 _LIVE_STATES = ["pending", "available"]
 
@@ -48,47 +46,16 @@ class NatGateway(Ec2Kind):
     not_found_codes: ClassVar[frozenset[str]] = frozenset({"NatGatewayNotFound", "InvalidNatGatewayID.NotFound"})
     # A just-created subnet or address can be briefly invisible to create_nat_gateway (eventual consistency).
     retry_codes: ClassVar[frozenset[str]] = frozenset({"InvalidSubnetID.NotFound", "InvalidAllocationID.NotFound"})
+    # Built in 1-2 minutes; its address and subnet stay in use until it is deleted (about a minute).
+    settles = Settling(
+        by_ids="NatGatewayIds",
+        state="State",
+        ready="available",
+        failed={"failed"},
+        gone={"deleted"},
+        reason="FailureMessage",
+        code="FailureCode",
+    )
 
     def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
         return {"SubnetId": props["subnet"], "AllocationId": props["allocation"], "ConnectivityType": "public"}
-
-    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
-        """AWS builds the gateway asynchronously (1-2 minutes): wait until it is available, or say why it failed.
-
-        Bounded by the context's `wait_timeout`; the step then fails naming the gateway and its last state.
-        """
-        nat_id = item["NatGatewayId"]
-
-        def available() -> tuple[bool | None, str]:
-            state = self._describe(ctx, nat_id)
-            if state is None:
-                return None, f"{nat_id} not visible yet"
-            if state.get("State") == "failed":
-                raise AwsCallError(
-                    resource.id,
-                    state.get("FailureCode") or "NatGatewayFailed",
-                    f"NAT gateway {nat_id} failed: {state.get('FailureMessage') or 'no reason given'}",
-                )
-            if state.get("State") in ("deleting", "deleted"):
-                raise AwsCallError(resource.id, "NatGatewayDeleted", f"NAT gateway {nat_id} was deleted")
-            return (True if state.get("State") == "available" else None), f"{nat_id} {state.get('State')}"
-
-        poll(ctx, f"{resource.id} to become available", available)
-        return {"NatGatewayId": nat_id}
-
-    def after_delete(self, ctx: Context, live: LiveResource) -> None:
-        """The address and the subnet stay in use until the gateway is fully deleted (about a minute)."""
-
-        def gone() -> tuple[bool | None, str]:
-            state = self._describe(ctx, live.physical_id)
-            if state is None or state.get("State") in ("deleted", "failed"):
-                return True, ""
-            return None, f"{live.physical_id} {state.get('State')}"
-
-        poll(ctx, f"{live.id} to be deleted", gone)
-
-    def _describe(self, ctx: Context, nat_id: str) -> dict[str, Any] | None:
-        ec2 = self.client(ctx)
-        answer = unless_gone(self.not_found_codes, lambda: ec2.describe_nat_gateways(NatGatewayIds=[nat_id]))
-        gateways = (answer or {}).get("NatGateways") or []
-        return gateways[0] if gateways else None

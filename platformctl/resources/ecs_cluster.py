@@ -9,7 +9,9 @@ exist in AWS with the same effect, and only the former exists in the emulator.
 The first CreateCluster of a fresh account makes AWS create the ECS service-linked role, and fails with
 `Unable to assume the service linked role` until that role has propagated: create retries that message
 for up to 2 minutes (terraform-provider-aws's propagation timeout). A cluster can then be PROVISIONING for
-a while (documented, rare): create waits until it is ACTIVE, as terraform's cluster create does.
+a while (documented, rare): create waits until it is ACTIVE, as terraform's cluster create does; with
+capacity providers AWS deprovisions before deleting, and the name is reusable only once the cluster is
+INACTIVE, so delete waits for that (`settles`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import LiveResource, Resource
+from platformctl.engine.model import LiveResource
 from platformctl.resources.base import Context, tag_dict
 from platformctl.resources.declarative import DeclarativeKind, Field, Listing, Owned
-from platformctl.resources.waiting import WaitFailed, aws_message, poll, retry_while
+from platformctl.resources.settling import Settling
+from platformctl.resources.waiting import aws_message, retry_while
 
 _BATCH = 100
 _NOT_FOUND = "ClusterNotFoundException"
@@ -94,6 +97,15 @@ class EcsCluster(DeclarativeKind):
     delete_call: ClassVar[str] = "delete_cluster"
     delete_param: ClassVar[str | None] = "cluster"
     busy_codes: ClassVar[frozenset[str]] = frozenset(_STILL_IN_USE)
+    settles = Settling(
+        describe="describe_clusters",
+        by_ids="clusters",
+        item="clusters.0",
+        state="status",
+        ready="ACTIVE",
+        failed={"FAILED"},
+        gone={"INACTIVE"},
+    )
 
     def listed(self, ctx: Context) -> list[dict[str, Any]]:
         """ListClusters gives ARNs only; describe_clusters adds tags and settings, a hundred clusters a call.
@@ -131,11 +143,6 @@ class EcsCluster(DeclarativeKind):
             return send()
         return retry_while(ctx, _service_linked_role_not_ready, send, SERVICE_LINKED_ROLE_TIMEOUT)
 
-    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
-        # Asked, not taken from the answer (one call): an emulator answers ACTIVE while it still provisions.
-        _wait_until_active(ctx, resource.id, item["clusterArn"])
-        return self.attrs_of(item)
-
     def set_insights(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
         # update_cluster(settings=...) rather than update_cluster_settings: same effect in AWS, and only the
         # former exists in the emulator.
@@ -150,32 +157,3 @@ class EcsCluster(DeclarativeKind):
             "defaultCapacityProviderStrategy": _strategy_request(props["strategy"]),
         }
         ctx.retry_on(_BUSY, lambda: self.client(ctx).put_cluster_capacity_providers(**request))
-
-    def after_delete(self, ctx: Context, live: LiveResource) -> None:
-        """With capacity providers AWS deprovisions first; the name is reusable only once INACTIVE."""
-        arn = live.physical_id
-
-        def gone() -> bool:
-            try:
-                clusters = self.client(ctx).describe_clusters(clusters=[arn])["clusters"]
-            except Exception as exc:
-                if error_code(exc) == _NOT_FOUND:
-                    return True
-                raise
-            return all(c.get("status") == "INACTIVE" for c in clusters)
-
-        ctx.wait_until(f"ECS cluster {arn} ({live.id}) to be deleted", gone)
-
-
-def _wait_until_active(ctx: Context, logical_id: str, arn: str) -> None:
-    """Until the cluster is ACTIVE; FAILED (capacity providers that could not be set up) fails the step."""
-    ecs = ctx.client("ecs")
-
-    def active() -> tuple[bool | None, str]:
-        clusters = ecs.describe_clusters(clusters=[arn])["clusters"]
-        status = str(clusters[0].get("status")) if clusters else "not found"
-        if status == "FAILED":
-            raise WaitFailed("ClusterFailed", f"ECS cluster {arn} is FAILED")
-        return (True, "") if status == "ACTIVE" else (None, status)
-
-    poll(ctx, f"ECS cluster {logical_id} to become ACTIVE", active)

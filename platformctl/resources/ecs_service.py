@@ -33,14 +33,14 @@ service did not come up. `apply --no-wait` skips that wait (`waiting.waits_for_d
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
 from platformctl.engine.model import Change, LiveResource, Resource
-from platformctl.errors import AwsCallError
-from platformctl.resources.base import Context, ResourceKind, tag_dict, tag_list
+from platformctl.resources.base import Context, tag_dict, unless_gone
+from platformctl.resources.declarative import DeclarativeKind, Field, Listing, Owned, _top_field, dig
 from platformctl.resources.ecs_cluster import our_clusters
 from platformctl.resources.waiting import WaitFailed, aws_message, poll, retry_while, waits_for_deployments
 
@@ -74,26 +74,17 @@ _DEPLOYING = frozenset(
 _STOPPED_TASKS_SHOWN = 10
 
 
-@dataclass(frozen=True)
-class OwnedService:
-    """An ECS service (not INACTIVE) carrying our tags for this platform and env, in one of our clusters."""
+class OwnedService(Owned):
+    """One of our ECS services (neither DRAINING nor INACTIVE), as described in one of our clusters."""
 
-    arn: str
-    name: str
-    cluster_arn: str
-    cluster_name: str
-    logical_id: str
-    layer: str
-    description: dict[str, Any]
+    @property
+    def cluster_name(self) -> str:
+        return str(self.item["clusterArn"]).rsplit("/", 1)[-1]
 
     @property
     def resource_id(self) -> str:
         """Application Auto Scaling's natural key for the service."""
-        return service_resource_id(self.cluster_name, self.name)
-
-
-def service_resource_id(cluster_name: str, service_name: str) -> str:
-    return f"service/{cluster_name}/{service_name}"
+        return f"service/{self.cluster_name}/{self.name}"
 
 
 def _propagating(exc: BaseException) -> str | None:
@@ -114,44 +105,11 @@ _GONE = frozenset({"INACTIVE", "DRAINING"})
 
 # ---- shared listings ---------------------------------------------------------------------------------------
 def our_services(ctx: Context) -> list[OwnedService]:
-    """Our ECS services in our clusters, fetched once per read pass for the service and auto scaling kinds."""
-    return ctx.cached(("ecs", "our-services"), lambda: _fetch_our_services(ctx))
-
-
-def _fetch_our_services(ctx: Context) -> list[OwnedService]:
-    ecs = ctx.client("ecs")
-    owned: list[OwnedService] = []
-    for cluster in our_clusters(ctx):
-        arns: list[str] = []
-        try:
-            for page in ecs.get_paginator("list_services").paginate(cluster=cluster.arn):
-                arns.extend(page.get("serviceArns", []))
-        except Exception as exc:
-            if error_code(exc) == "ClusterNotFoundException":
-                continue  # deleted since it was listed
-            raise
-        for start in range(0, len(arns), SERVICE_BATCH):
-            answer = ecs.describe_services(
-                cluster=cluster.arn, services=arns[start : start + SERVICE_BATCH], include=["TAGS"]
-            )
-            for service in answer.get("services", []):
-                if service.get("status") in _GONE:
-                    continue
-                identity = ctx.identity(tag_dict(service.get("tags"), "key", "value"))
-                if identity is None:
-                    continue
-                owned.append(
-                    OwnedService(
-                        arn=service["serviceArn"],
-                        name=service["serviceName"],
-                        cluster_arn=cluster.arn,
-                        cluster_name=cluster.name,
-                        logical_id=identity[0],
-                        layer=identity[1],
-                        description=service,
-                    )
-                )
-    return owned
+    """Our ECS services in our clusters, listed once per read pass for the service and auto scaling kinds."""
+    return ctx.cached(
+        ("ecs", "our-services"),
+        lambda: [OwnedService(o.item, o.tags, o.physical_id, o.arn, o.name) for o in EcsService().owned(ctx)],
+    )
 
 
 def service_scalable_targets(ctx: Context) -> dict[str, dict[str, Any]]:
@@ -190,10 +148,13 @@ def _strategy_request(strategy: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _breaker(breaker: dict[str, Any] | None) -> dict[str, bool]:
+    return {"enable": bool((breaker or {}).get("enable")), "rollback": bool((breaker or {}).get("rollback"))}
+
+
 def _deployment_configuration(props: dict[str, Any]) -> dict[str, Any]:
-    breaker = props.get("circuit_breaker") or {}
     return {
-        "deploymentCircuitBreaker": {"enable": bool(breaker.get("enable")), "rollback": bool(breaker.get("rollback"))},
+        "deploymentCircuitBreaker": _breaker(props.get("circuit_breaker")),
         "minimumHealthyPercent": 100,
         "maximumPercent": 200,
     }
@@ -261,35 +222,14 @@ def _read_service_connect(service: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _read_load_balancer(service: dict[str, Any]) -> dict[str, Any] | None:
-    balancers = service.get("loadBalancers") or []
-    if not balancers:
-        return None
-    lb = balancers[0]
-    return {
-        "target_group": lb.get("targetGroupArn"),
-        "container": lb.get("containerName"),
-        "port": lb.get("containerPort"),
-    }
+def _read_load_balancer(lb: dict[str, Any] | None) -> dict[str, Any] | None:
+    names = {"target_group": "targetGroupArn", "container": "containerName", "port": "containerPort"}
+    return {prop: lb.get(key) for prop, key in names.items()} if lb else None
 
 
-def _props(service: dict[str, Any], autoscaled: bool) -> dict[str, Any]:
-    network = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
-    breaker = (service.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker") or {}
-    return {
-        "name": service["serviceName"],
-        "cluster": service["clusterArn"],
-        "task_definition": service.get("taskDefinition"),
-        "desired_count": service.get("desiredCount", 0),
-        "autoscaled": autoscaled,
-        "subnets": sorted(network.get("subnets") or []),
-        "security_groups": sorted(network.get("securityGroups") or []),
-        "capacity_strategy": _strategy(service.get("capacityProviderStrategy")),
-        "circuit_breaker": {"enable": bool(breaker.get("enable")), "rollback": bool(breaker.get("rollback"))},
-        "load_balancer": _read_load_balancer(service),
-        "service_connect": _read_service_connect(service),
-        "health_grace_seconds": int(service.get("healthCheckGracePeriodSeconds") or 0),
-    }
+def _awsvpc(key: str) -> Callable[[dict[str, Any]], list[str]]:
+    """The service's subnets or security groups, as a sorted list."""
+    return lambda service: sorted(dig(service, f"networkConfiguration.awsvpcConfiguration.{key}") or [])
 
 
 # How many of a service's events (newest first in describe_services) `status` shows.
@@ -321,34 +261,42 @@ def _event_time(event: dict[str, Any]) -> float:
     return at.timestamp() if isinstance(at, datetime) else 0.0
 
 
-def _attrs(service: dict[str, Any]) -> dict[str, Any]:
-    return {"ServiceArn": service["serviceArn"], "Name": service["serviceName"], "ClusterArn": service["clusterArn"]}
+class EcsService(DeclarativeKind):
+    """Setters here name the part of one UpdateService request that a changed field sends (see `update`)."""
 
-
-class EcsService(ResourceKind):
     kind: ClassVar[str] = "ecs.service"
     tagging: ClassVar[str | None] = "ecs"
     service: ClassVar[str] = "ecs"
     id_attr: ClassVar[str] = "ServiceArn"
-    # `autoscaled` changes nothing on the service itself (the scalable-target kind does the work), but it must
-    # not force a replacement when a service starts or stops being autoscaled.
-    updatable: ClassVar[frozenset[str]] = frozenset(
-        {
-            "task_definition",
-            "desired_count",
-            "autoscaled",
-            "capacity_strategy",
-            "circuit_breaker",
-            "subnets",
-            "security_groups",
-            "load_balancer",
-            "service_connect",
-            "health_grace_seconds",
-        }
-    )
     unordered: ClassVar[frozenset[str]] = frozenset({"subnets", "security_groups"})
-    unreadable: ClassVar[frozenset[str]] = frozenset({"service_connect"})
+    unreadable: ClassVar[frozenset[str]] = frozenset({"service_connect"})  # read when AWS reports it, never compared
     not_found_codes: ClassVar[frozenset[str]] = _NOT_FOUND
+    listing = Listing("list_services", "serviceArns")  # per cluster of ours: see `listed`
+    item_tags: ClassVar[str] = "tags"
+    tag_pair: ClassVar[tuple[str, str]] = ("key", "value")
+    tags_param: ClassVar[str | None] = "tags"
+    fields: ClassVar[dict[str, Field]] = {
+        "name": Field("serviceName"),
+        "cluster": Field("clusterArn"),
+        "task_definition": Field("taskDefinition", setter="_task_definition"),
+        "desired_count": Field(lambda service: service.get("desiredCount", 0), setter="_desired_count"),
+        # Whether a scalable target owns the count (`read`). It changes nothing on the service itself (the
+        # scalable-target kind does the work), but must not force a replacement.
+        "autoscaled": Field(None, setter="_autoscaled"),
+        "subnets": Field(_awsvpc("subnets"), setter="_network"),
+        "security_groups": Field(_awsvpc("securityGroups"), setter="_network"),
+        "capacity_strategy": Field("capacityProviderStrategy", _strategy, setter="_capacity"),
+        "circuit_breaker": Field("deploymentConfiguration.deploymentCircuitBreaker", _breaker, setter="_deployment"),
+        "load_balancer": Field("loadBalancers.0", _read_load_balancer, setter="_load_balancer"),
+        "service_connect": Field(_read_service_connect, setter="_service_connect"),
+        "health_grace_seconds": Field("healthCheckGracePeriodSeconds", lambda s: int(s or 0), setter="_grace"),
+    }
+    attrs: ClassVar[dict[str, str]] = {"ServiceArn": "serviceArn", "Name": "serviceName", "ClusterArn": "clusterArn"}
+    name_source: ClassVar[str | None] = "serviceName"
+    create_call: ClassVar[str] = "create_service"
+    create_result: ClassVar[str | None] = "service"
+    taken_code: ClassVar[str] = "ServiceExists"
+    delete_call: ClassVar[str] = "delete_service"
 
     def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
         out = dict(props)
@@ -365,99 +313,88 @@ class EcsService(ResourceKind):
             ]
         return out
 
-    def read(self, ctx: Context) -> list[LiveResource]:
-        services = our_services(ctx)
-        if not services:
-            return []
-        targets = service_scalable_targets(ctx)
-        found: list[LiveResource] = []
-        for owned in services:
-            description = owned.description
-            live = self.live(
-                ctx,
-                tag_dict(description.get("tags"), "key", "value"),
-                name=owned.name,
-                physical_id=owned.arn,
-                props=_props(description, owned.resource_id in targets),
-                attrs=_attrs(description),
-                facts=_facts(description),
-            )
-            if live:
-                found.append(live)
-        return found
+    # ---- read ------------------------------------------------------------------------------------------
+    def listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """Needs code: services are listed per cluster of ours, then described ten at a time, tags included."""
+        described = [
+            service
+            for cluster in our_clusters(ctx)
+            for arns in [self.listed_under(ctx, self.listing, cluster=cluster.arn)]
+            for start in range(0, len(arns), SERVICE_BATCH)
+            for service in self.client(ctx).describe_services(
+                cluster=cluster.arn, services=arns[start : start + SERVICE_BATCH], include=["TAGS"]
+            )["services"]
+        ]
+        return [service for service in described if service.get("status") not in _GONE]
 
-    def create(self, ctx: Context, resource: Resource, props: dict[str, Any]) -> dict[str, Any]:
-        ecs = ctx.client("ecs")
-        cluster, name = props["cluster"], props["name"]
-        self._refuse_look_alike(ctx, resource, cluster, name)
+    def read(self, ctx: Context) -> list[LiveResource]:
+        """Needs code: `autoscaled` comes from Application Auto Scaling's targets, not from the service."""
+        services = our_services(ctx)
+        targets = service_scalable_targets(ctx) if services else {}
+        props = [{**self.props_of(s.item), "autoscaled": s.resource_id in targets} for s in services]
+        return [self.to_live(ctx, service, p) for service, p in zip(services, props, strict=True)]
+
+    def facts_of(self, item: dict[str, Any]) -> dict[str, Any]:
+        return _facts(item)
+
+    # ---- create ----------------------------------------------------------------------------------------
+    def existing(self, ctx: Context, props: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """CreateService answers an identical request with the existing service: never pass one off as ours. A
+        draining one is going away (create waits until its name is free); a missing cluster: create says so."""
+        request = {"cluster": props["cluster"], "services": [props["name"]], "include": ["TAGS"]}
+        answer = unless_gone(self.not_found_codes, lambda: self.client(ctx).describe_services(**request))
+        services = (answer or {}).get("services", [])
+        return [(s, tag_dict(s.get("tags"), "key", "value")) for s in services if s.get("status") not in _GONE]
+
+    def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
         request: dict[str, Any] = {
-            "cluster": cluster,
-            "serviceName": name,
-            "taskDefinition": props["task_definition"],
+            "cluster": props["cluster"],
+            "serviceName": props["name"],
             "desiredCount": int(props.get("desired_count") or 0),
-            "networkConfiguration": _network_configuration(props),
-            "deploymentConfiguration": _deployment_configuration(props),
             "enableExecuteCommand": False,
             "propagateTags": "SERVICE",
-            "tags": tag_list(ctx.tags_for(resource), "key", "value"),
+            **self._task_definition(props),
+            **self._network(props),
+            **self._deployment(props),
         }
         if props.get("capacity_strategy"):
             request["capacityProviderStrategy"] = _strategy_request(props["capacity_strategy"])
         if props.get("load_balancer"):
-            request["loadBalancers"] = _load_balancers(props["load_balancer"])
-            request["healthCheckGracePeriodSeconds"] = int(props.get("health_grace_seconds") or 0)
+            request.update(self._load_balancer(props))
         if props.get("service_connect"):
-            request["serviceConnectConfiguration"] = _service_connect_request(props["service_connect"])
-        service = self._create_when_ready(ctx, name, lambda: ecs.create_service(**request)["service"])
-        self._apply_dropped_settings(ctx, service, request)
-        if waits_for_deployments(ctx):
-            wait_for_rollout(ctx, resource.id, service["clusterArn"], service["serviceArn"])
-        return _attrs(service)
+            request.update(self._service_connect(props))
+        return request
 
-    def _create_when_ready(self, ctx: Context, name: str, create: Any) -> dict[str, Any]:
-        """CreateService, retried while a dependency propagates (bounded as terraform does), and while a
-        deleted service of the same name still drains (AWS frees the name once it is INACTIVE)."""
+    def call(self, ctx: Context, operation: str, **request: Any) -> Any:
+        """Needs code: ECS refuses a real mistake and what passes by itself (a fresh role, a draining name) with
+        the same code; the latter is told by its message and retried, propagation for as long as terraform does."""
         started = time.monotonic()
 
         def transient(exc: BaseException) -> str | None:
             if _draining(exc):
+                name = request.get("serviceName")
                 return f"the deleted ECS service {name} to finish draining (its name is taken until then)"
-            if time.monotonic() - started > PROPAGATION_TIMEOUT:
-                return None
-            return _propagating(exc)
+            return _propagating(exc) if time.monotonic() - started <= PROPAGATION_TIMEOUT else None
 
-        return retry_while(ctx, transient, create)
+        return retry_while(ctx, transient, lambda: getattr(self.client(ctx), operation)(**request))
 
-    def _refuse_look_alike(self, ctx: Context, resource: Resource, cluster: str, name: str) -> None:
-        """CreateService answers an identical request with the existing service: never pass one off as ours."""
-        try:
-            existing = ctx.client("ecs").describe_services(cluster=cluster, services=[name], include=["TAGS"])
-        except Exception as exc:
-            if error_code(exc) == "ClusterNotFoundException":
-                return  # create_service gives the precise error
-            raise
-        for service in existing.get("services", []):
-            if service.get("status") in _GONE:
-                continue  # going away: create waits until its name is free
-            owner = ctx.identity(tag_dict(service.get("tags"), "key", "value"))
-            if owner is None or owner[0] != resource.id:
-                raise AwsCallError(
-                    resource.id, "ServiceExists", f"an ECS service named {name} exists in {cluster} and is not ours"
-                )
-
-    def _apply_dropped_settings(self, ctx: Context, service: dict[str, Any], request: dict[str, Any]) -> None:
-        """Settings the create answer does not echo (an emulator gap; AWS echoes them) are set by update_service."""
-        update: dict[str, Any] = {}
-        if "capacityProviderStrategy" in request and not service.get("capacityProviderStrategy"):
-            update["capacityProviderStrategy"] = request["capacityProviderStrategy"]
-            update["forceNewDeployment"] = True
-        if "deploymentConfiguration" not in service:
+    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """Settings the create answer lacks (an emulator gap; AWS echoes them) are set by update_service, then
+        the first deployment is waited for."""
+        request, update = self.create_request(ctx, props), {}
+        if "capacityProviderStrategy" in request and not item.get("capacityProviderStrategy"):
+            update.update(self._capacity(props))
+        if "deploymentConfiguration" not in item:
             update["deploymentConfiguration"] = request["deploymentConfiguration"]
-        if "healthCheckGracePeriodSeconds" in request and "healthCheckGracePeriodSeconds" not in service:
+        if "healthCheckGracePeriodSeconds" in request and "healthCheckGracePeriodSeconds" not in item:
             update["healthCheckGracePeriodSeconds"] = request["healthCheckGracePeriodSeconds"]
         if update:
-            ctx.client("ecs").update_service(cluster=service["clusterArn"], service=service["serviceArn"], **update)
+            self.call(ctx, "update_service", cluster=item["clusterArn"], service=item["serviceArn"], **update)
+        if waits_for_deployments(ctx):
+            self.wait_for_rollout(ctx, resource.id, item["clusterArn"], item["serviceArn"])
+        return self.attrs_of(item)
 
+    # ---- update ----------------------------------------------------------------------------------------
     def update(
         self,
         ctx: Context,
@@ -466,111 +403,120 @@ class EcsService(ResourceKind):
         props: dict[str, Any],
         changes: list[Change],
     ) -> dict[str, Any]:
-        old = live.props
-        request: dict[str, Any] = {}
-        if props["task_definition"] != old.get("task_definition"):
-            request["taskDefinition"] = props["task_definition"]  # starts a deployment by itself
-        if (
-            not props.get("autoscaled")
-            and "desired_count" in props
-            and props["desired_count"] != old.get("desired_count")
+        """Needs code: every change goes in one UpdateService (one deployment, one rollout wait), and Service
+        Connect, unreadable, is resent whenever the read does not confirm it."""
+        names = {_top_field(change.path) for change in changes}
+        if _service_connect_request(props.get("service_connect")) != _service_connect_request(
+            live.props.get("service_connect")
         ):
-            request["desiredCount"] = int(props["desired_count"])
-        wanted_strategy = _strategy_request(props.get("capacity_strategy") or [])
-        if wanted_strategy != _strategy_request(old.get("capacity_strategy") or []):
-            # AWS accepts a new capacity provider strategy only together with a new deployment.
-            request["capacityProviderStrategy"] = wanted_strategy
-            request["forceNewDeployment"] = True
-        if _deployment_configuration(props) != _deployment_configuration(old):
-            request["deploymentConfiguration"] = _deployment_configuration(props)
-        if sorted(props["subnets"]) != sorted(old.get("subnets") or []) or sorted(props["security_groups"]) != sorted(
-            old.get("security_groups") or []
-        ):
-            request["networkConfiguration"] = _network_configuration(props)
-        lb_changed = _load_balancers(props.get("load_balancer")) != _load_balancers(old.get("load_balancer"))
-        if lb_changed:
-            request["loadBalancers"] = _load_balancers(props.get("load_balancer"))
-        if props.get("load_balancer") and (
-            lb_changed or int(props.get("health_grace_seconds") or 0) != int(old.get("health_grace_seconds") or 0)
-        ):
-            request["healthCheckGracePeriodSeconds"] = int(props.get("health_grace_seconds") or 0)
-        if "service_connect" in props and _service_connect_request(props["service_connect"]) != (
-            _service_connect_request(old.get("service_connect"))
-        ):
-            # Unread by the emulator: an unread live value means "resend", which is harmless.
-            request["serviceConnectConfiguration"] = _service_connect_request(props["service_connect"])
+            names.add("service_connect")
+        setters = dict.fromkeys(f.setter for name, f in self.fields.items() if name in names and f.setter)
+        request = {key: value for setter in setters for key, value in getattr(self, setter)(props).items()}
+        cluster = live.attrs["ClusterArn"]
         if request:
-            ecs = ctx.client("ecs")
-            retry_while(
-                ctx,
-                _propagating,
-                lambda: ecs.update_service(cluster=live.attrs["ClusterArn"], service=live.physical_id, **request),
-                PROPAGATION_TIMEOUT,
-            )
+            self.call(ctx, "update_service", cluster=cluster, service=live.physical_id, **request)
             if waits_for_deployments(ctx) and _DEPLOYING & set(request):
-                wait_for_rollout(ctx, resource.id, live.attrs["ClusterArn"], live.physical_id)
+                self.wait_for_rollout(ctx, resource.id, cluster, live.physical_id)
         return dict(live.attrs)
 
+    def _task_definition(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {"taskDefinition": props["task_definition"]}  # starts a deployment by itself
+
+    def _desired_count(self, props: dict[str, Any]) -> dict[str, Any]:
+        if props.get("autoscaled") or "desired_count" not in props:
+            return {}  # Application Auto Scaling's to move
+        return {"desiredCount": int(props["desired_count"])}
+
+    def _autoscaled(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _network(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {"networkConfiguration": _network_configuration(props)}
+
+    def _capacity(self, props: dict[str, Any]) -> dict[str, Any]:
+        # AWS accepts a new capacity provider strategy only together with a new deployment.
+        strategy = _strategy_request(props.get("capacity_strategy") or [])
+        return {"capacityProviderStrategy": strategy, "forceNewDeployment": True}
+
+    def _deployment(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {"deploymentConfiguration": _deployment_configuration(props)}
+
+    def _load_balancer(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {"loadBalancers": _load_balancers(props.get("load_balancer")), **self._grace(props)}
+
+    def _grace(self, props: dict[str, Any]) -> dict[str, Any]:
+        if not props.get("load_balancer"):
+            return {}  # means nothing without a load balancer, and AWS refuses it then
+        return {"healthCheckGracePeriodSeconds": int(props.get("health_grace_seconds") or 0)}
+
+    def _service_connect(self, props: dict[str, Any]) -> dict[str, Any]:
+        if "service_connect" not in props:
+            return {}
+        return {"serviceConnectConfiguration": _service_connect_request(props["service_connect"])}
+
+    # ---- delete ----------------------------------------------------------------------------------------
     def delete(self, ctx: Context, live: LiveResource) -> None:
-        ecs = ctx.client("ecs")
+        """Needs code: scaled to zero first: AWS refuses to delete a service with running tasks otherwise, and
+        `force` alone leaves them draining on their own schedule."""
+        service = {"cluster": live.attrs["ClusterArn"], "service": live.physical_id}
+        self.ignore_missing(lambda: self.client(ctx).update_service(**service, desiredCount=0))
+        super().delete(ctx, live)
+
+    def delete_request(self, live: LiveResource) -> dict[str, Any]:
+        return {"cluster": live.attrs["ClusterArn"], "service": live.physical_id, "force": True}
+
+    def after_delete(self, ctx: Context, live: LiveResource) -> None:
+        """Until INACTIVE: until then its tasks hold network interfaces in our subnets, and its name is taken."""
         cluster, arn = live.attrs["ClusterArn"], live.physical_id
-        self.ignore_missing(lambda: ecs.update_service(cluster=cluster, service=arn, desiredCount=0))
-        self.ignore_missing(lambda: ecs.delete_service(cluster=cluster, service=arn, force=True))
 
         def gone() -> tuple[bool | None, str]:
-            try:
-                services = ecs.describe_services(cluster=cluster, services=[arn])["services"]
-            except Exception as exc:
-                if error_code(exc) in _NOT_FOUND:
-                    return True, ""
-                raise
+            answer = unless_gone(
+                self.not_found_codes, lambda: self.client(ctx).describe_services(cluster=cluster, services=[arn])
+            )
+            services = (answer or {}).get("services", [])
             statuses = sorted({str(s.get("status")) for s in services if s.get("status") != "INACTIVE"})
             return (None, ", ".join(statuses)) if statuses else (True, "")
 
         poll(ctx, f"ECS service {live.name} ({live.id}) to drain and be deleted", gone)
 
+    # ---- deployments -----------------------------------------------------------------------------------
+    def wait_for_rollout(self, ctx: Context, logical_id: str, cluster: str, service_arn: str) -> None:
+        """Until the service's PRIMARY deployment is COMPLETED; FAILED fails with the stopped tasks' reasons.
 
-def wait_for_rollout(ctx: Context, logical_id: str, cluster: str, service_arn: str) -> None:
-    """Until the service's PRIMARY deployment is COMPLETED; FAILED fails with the stopped tasks' reasons.
+        Shown meanwhile as `waiting for <id> to roll out: 1/2 tasks running`. Bounded by the context's
+        `wait_timeout` (AWS gives a deployment no limit of its own; the circuit breaker ends a hopeless one).
+        """
 
-    Shown meanwhile as `waiting for <id> to roll out: 1/2 tasks running`. Bounded by the context's
-    `wait_timeout` (AWS gives a deployment no limit of its own; the circuit breaker ends a hopeless one).
-    """
-    ecs = ctx.client("ecs")
+        def rolled_out() -> tuple[bool | None, str]:
+            services = self.client(ctx).describe_services(cluster=cluster, services=[service_arn])["services"]
+            if not services:
+                raise WaitFailed("ServiceNotFoundException", f"ECS service {service_arn} vanished during its rollout")
+            service = services[0]
+            primary = _primary_deployment(service)
+            state = primary.get("rolloutState")
+            if state == "FAILED":
+                raise WaitFailed("DeploymentFailed", self._failure(ctx, service, primary))
+            if state in (None, "COMPLETED"):  # no rolloutState: not an ECS-controlled deployment, nothing to wait for
+                return True, ""
+            running = primary.get("runningCount", 0)
+            return None, f"{running}/{primary.get('desiredCount', service.get('desiredCount', 0))} tasks running"
 
-    def rolled_out() -> tuple[bool | None, str]:
-        services = ecs.describe_services(cluster=cluster, services=[service_arn])["services"]
-        if not services:
-            raise WaitFailed("ServiceNotFoundException", f"ECS service {service_arn} vanished during its rollout")
-        service = services[0]
-        primary = _primary_deployment(service)
-        state = primary.get("rolloutState")
-        if state == "FAILED":
-            raise WaitFailed("DeploymentFailed", _failure(ctx, service, primary))
-        if state in (None, "COMPLETED"):  # no rolloutState: not an ECS-controlled deployment, nothing to wait for
-            return True, ""
-        running, desired = primary.get("runningCount", 0), primary.get("desiredCount", service.get("desiredCount", 0))
-        return None, f"{running}/{desired} tasks running"
+        poll(ctx, f"{logical_id} to roll out", rolled_out)
 
-    poll(ctx, f"{logical_id} to roll out", rolled_out)
-
-
-def _failure(ctx: Context, service: dict[str, Any], deployment: dict[str, Any]) -> str:
-    """`deployment ecs-svc/1 of microservices-dev-order failed: <AWS's reason>; stopped task 1a2b: <its reason>`."""
-    ecs = ctx.client("ecs")
-    deployment_id = deployment.get("id", "")
-    reason = deployment.get("rolloutStateReason", "")
-    text = f"deployment {deployment_id} of {service.get('serviceName')} failed: {reason}"
-    arns = ecs.list_tasks(cluster=service["clusterArn"], startedBy=deployment_id, desiredStatus="STOPPED").get(
-        "taskArns", []
-    )[:_STOPPED_TASKS_SHOWN]
-    tasks = ecs.describe_tasks(cluster=service["clusterArn"], tasks=arns).get("tasks", []) if arns else []
-    reasons: dict[str, str] = {}  # reason → the first task that stopped for it
-    for task in tasks:
-        container_reasons = [c.get("reason") for c in task.get("containers") or [] if c.get("reason")]
-        for reason in [task.get("stoppedReason"), *container_reasons]:
-            if reason:
-                reasons.setdefault(str(reason), task["taskArn"].rsplit("/", 1)[-1])
-    for reason, task_id in reasons.items():
-        text += f"; stopped task {task_id}: {reason}"
-    return text
+    def _failure(self, ctx: Context, service: dict[str, Any], deployment: dict[str, Any]) -> str:
+        """`deployment ecs-svc/1 of microservices-dev-order failed: <AWS's reason>; stopped task 1a2b: <its reason>`."""
+        ecs, cluster, deployment_id = self.client(ctx), service["clusterArn"], deployment.get("id", "")
+        reason = deployment.get("rolloutStateReason", "")
+        text = f"deployment {deployment_id} of {service.get('serviceName')} failed: {reason}"
+        stopped = ecs.list_tasks(cluster=cluster, startedBy=deployment_id, desiredStatus="STOPPED")
+        arns = stopped.get("taskArns", [])[:_STOPPED_TASKS_SHOWN]
+        tasks = ecs.describe_tasks(cluster=cluster, tasks=arns).get("tasks", []) if arns else []
+        reasons: dict[str, str] = {}  # reason → the first task that stopped for it
+        for task in tasks:
+            container_reasons = [c.get("reason") for c in task.get("containers") or [] if c.get("reason")]
+            for reason in [task.get("stoppedReason"), *container_reasons]:
+                if reason:
+                    reasons.setdefault(str(reason), task["taskArn"].rsplit("/", 1)[-1])
+        for reason, task_id in reasons.items():
+            text += f"; stopped task {task_id}: {reason}"
+        return text

@@ -6,9 +6,11 @@ ELBv2's describe_tags, 20 ARNs a call (`elbv2_tags`, shared by every ELBv2 kind)
 balancers with their tags is fetched once per read pass and shared with the listener kind, which finds
 its listeners under them.
 
-Creating returns a load balancer that is `provisioning` for minutes: create waits until it is `active`.
-Deleting returns at once while AWS tears the load balancer down; delete waits until describe no longer
-knows it, because its network interfaces hold the subnets and security groups deleted right after.
+Creating returns a load balancer that is `provisioning` for minutes (~3): create waits until it is `active`,
+as Terraform does, so what routes through it (listeners' rules, ECS services, the VPC link's integrations)
+meets a working one. Deleting returns at once while AWS tears the load balancer down; delete waits until
+describe no longer knows it, because its network interfaces hold the subnets and security groups deleted
+right after. Both are its `settles` declaration.
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from platformctl.aws import error_code
-from platformctl.engine.model import LiveResource, Resource
-from platformctl.errors import AwsCallError
+from platformctl.engine.model import LiveResource
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, tag_dict, unless_gone
+from platformctl.resources.base import Context, tag_dict
 from platformctl.resources.declarative import DeclarativeKind, Field, Listing, Owned
-from platformctl.resources.waiting import poll
+from platformctl.resources.settling import Settling
 
 TAGS_BATCH = 20
 _NOT_FOUND = "LoadBalancerNotFound"
@@ -114,6 +115,9 @@ class LoadBalancer(Elbv2Kind):
     delete_call: ClassVar[str] = "delete_load_balancer"
     not_found_codes: ClassVar[frozenset[str]] = frozenset({_NOT_FOUND})
     retry_codes: ClassVar[frozenset[str]] = _FRESH_NOT_FOUND
+    settles = Settling(
+        by_ids="LoadBalancerArns", state="State.Code", ready="active", failed={"failed"}, reason="State.Reason"
+    )
 
     def create_request(self, ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -131,32 +135,3 @@ class LoadBalancer(Elbv2Kind):
     def set_security_groups(self, ctx: Context, live: LiveResource, props: dict[str, Any]) -> None:
         groups = list(props["security_groups"])
         self.call(ctx, "set_security_groups", LoadBalancerArn=live.physical_id, SecurityGroups=groups)
-
-    def created(self, ctx: Context, resource: Resource, item: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
-        """AWS provisions the load balancer for minutes (~3): wait until it is `active`, as Terraform does, so
-        what routes through it (listeners' rules, ECS services, the VPC link's integrations) meets a working one.
-        `failed` ends the step with AWS's reason; the wait is bounded by the context's `wait_timeout`."""
-        elbv2, arn = self.client(ctx), item["LoadBalancerArn"]
-
-        def active() -> tuple[dict[str, Any] | None, str]:
-            answer = unless_gone(self.not_found_codes, lambda: elbv2.describe_load_balancers(LoadBalancerArns=[arn]))
-            balancers = (answer or {}).get("LoadBalancers") or []
-            if not balancers:
-                return None, "not visible yet"
-            state = balancers[0].get("State") or {}
-            if state.get("Code") == "failed":
-                raise AwsCallError(resource.id, "LoadBalancerFailed", state.get("Reason") or f"{arn} failed")
-            # An endpoint that gives no state at all has nothing to wait for.
-            return (balancers[0] if state.get("Code", "active") == "active" else None), str(state.get("Code"))
-
-        return self.attrs_of(poll(ctx, f"{resource.id} to become active", active))
-
-    def after_delete(self, ctx: Context, live: LiveResource) -> None:
-        """Its network interfaces hold the subnets and security groups deleted next: wait until it is gone."""
-        elbv2, arn = self.client(ctx), live.physical_id
-
-        def gone() -> tuple[bool | None, str]:
-            answer = unless_gone(self.not_found_codes, lambda: elbv2.describe_load_balancers(LoadBalancerArns=[arn]))
-            return (True, "") if not (answer or {}).get("LoadBalancers") else (None, "still listed")
-
-        poll(ctx, f"{live.id} to be deleted", gone)

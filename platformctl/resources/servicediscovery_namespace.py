@@ -4,7 +4,8 @@ Cloud Map works asynchronously: create and delete return an operation id, polled
 it settles (about a minute on AWS; FAIL ends the step with the operation's error message). The create
 carries a CreatorRequestId derived from what the namespace is (platform, env, logical id, name), so
 re-sending the same create after a timeout or a crash joins the first operation instead of failing on, or
-duplicating, the namespace.
+duplicating, the namespace. The namespace stays (and its name taken) until the delete operation succeeds,
+so destroy and a replacement wait for it; a delete already under way (`DuplicateRequest`) is waited for too.
 
 The namespace API does not return the VPC (and Route 53 in the emulator lists none for the zone), so `vpc`
 is unreadable: it changes only when the VPC itself is replaced.
@@ -110,9 +111,7 @@ class CloudMapNamespace(DeclarativeKind):
             code = error_code(exc)
             if code == "DuplicateRequest":
                 # The same create is still running (an earlier attempt): wait for that one.
-                operation_id = getattr(exc, "response", {}).get("DuplicateOperationId")
-                if not operation_id:
-                    raise
+                operation_id = _duplicate_operation(exc)
             elif code in _EXISTS:
                 # Ours from an earlier attempt of this very create is taken over; anything else, refused.
                 # (The same name may live in other VPCs, another env's: only ours counts.)
@@ -137,7 +136,8 @@ class CloudMapNamespace(DeclarativeKind):
         except Exception as exc:
             if error_code(exc) in self.not_found_codes:
                 return
-            raise
+            # Already being deleted (an earlier, interrupted destroy): wait for that operation instead.
+            answer = {"OperationId": _duplicate_operation(exc)}
         _wait_operation(ctx, live.id, answer["OperationId"], "to be deleted")
 
     def _delete_leftover_services(self, ctx: Context, live: LiveResource) -> None:
@@ -173,6 +173,14 @@ class CloudMapNamespace(DeclarativeKind):
             )
 
         ctx.map(delete_service, [s for s in services if s["Arn"] in tags])
+
+
+def _duplicate_operation(exc: Exception) -> str:
+    """The operation already doing what a call was refused for (`DuplicateRequest`); any other error is raised."""
+    operation_id = getattr(exc, "response", {}).get("DuplicateOperationId")
+    if error_code(exc) != "DuplicateRequest" or not operation_id:
+        raise exc
+    return str(operation_id)
 
 
 def _in_namespace(service: dict[str, Any], namespace_id: str) -> bool:

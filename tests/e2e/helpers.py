@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,68 @@ def applied_seed(endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
     applied = cli("apply", "--env", env, "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
     return cli
+
+
+class SharedSeed:
+    """One applied seed platform (dev) that the tests of a module take turns on, instead of an apply each.
+
+    It lives on the session's moto server, which the `endpoint` fixture empties before any test that asks for
+    it; so each turn first checks that the VPC it applied is still there, and otherwise empties the account
+    and applies a fresh copy of the seed, exactly as `applied_seed` does. Its queues are emptied for each turn,
+    as a fresh platform's are. `read` is for tests that change nothing but messages; `take` hands the platform
+    to a test that changes it, and the next turn starts over from an empty account. Readers must not ask for
+    the `endpoint` fixture (it would empty the account): use `cli.endpoint`.
+    """
+
+    def __init__(self, server: str, tmp_path_factory: pytest.TempPathFactory):
+        self.server, self.tmp_path_factory = server, tmp_path_factory
+        self.specs: Path | None = None
+        self.vpc_id: str | None = None
+
+    def read(self, capsys: pytest.CaptureFixture[str]) -> Cli:
+        return self._turn(capsys)
+
+    def take(self, capsys: pytest.CaptureFixture[str]) -> Cli:
+        cli = self._turn(capsys)
+        self.specs = self.vpc_id = None  # whatever the test does, the next turn starts over
+        return cli
+
+    def _turn(self, capsys: pytest.CaptureFixture[str]) -> Cli:
+        if self.specs is None or not self._still_there() or not self._empty_queues():
+            reset(self.server)
+            cli = applied_seed(self.server, self.tmp_path_factory.mktemp("shared-seed"), capsys)
+            self.specs, self.vpc_id = cli.specs, self._vpcs()[0]
+        return Cli(self.server, self.specs, capsys)
+
+    def _vpcs(self) -> list[str]:
+        filters = [{"Name": "tag:platformctl:platform", "Values": ["microservices"]}]
+        filters.append({"Name": "tag:platformctl:env", "Values": ["dev"]})
+        return [v["VpcId"] for v in client(self.server, "ec2").describe_vpcs(Filters=filters)["Vpcs"]]
+
+    def _empty_queues(self) -> bool:
+        """Purge every queue holding messages (waiting, in flight or delayed); False if one refuses (as SQS
+        does within a minute of the last purge)."""
+        sqs = client(self.server, "sqs")
+        counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        counts.append("ApproximateNumberOfMessagesDelayed")
+        for url in sqs.list_queues(QueueNamePrefix="microservices-dev").get("QueueUrls", []):
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"]
+            if any(int(attributes.get(name, "0")) for name in counts):
+                try:
+                    sqs.purge_queue(QueueUrl=url)
+                except sqs.exceptions.PurgeQueueInProgress:
+                    return False
+        return True
+
+    def _still_there(self) -> bool:
+        return self._vpcs() == [self.vpc_id]  # moto draws new ids: another test's apply has another VPC
+
+
+def reset(server: str) -> None:
+    """Empty the moto server's account, but for the secrets the seed references (as before a first apply)."""
+    request = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=30).close()
+    store_seed_secrets(server)
 
 
 def pending(cli: Cli, env: str = "dev") -> list[dict]:

@@ -12,7 +12,7 @@ import pytest
 from platformctl.aws import Aws, AwsTarget
 from platformctl.engine.lock import EnvironmentLock
 from platformctl.local import free_port
-from tests.e2e.helpers import Cli, client, copy_seed_specs, our_live_arns
+from tests.e2e.helpers import Cli, SharedSeed, client, copy_seed_specs, our_live_arns
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,21 +117,6 @@ def test_saved_plan_applies_exactly_and_refuses_when_live_state_moved(cli: Cli, 
     assert wrong_env.code == 1 and "was made for microservices/dev" in wrong_env.err
 
 
-def test_destroying_a_layer_that_others_depend_on_is_refused(cli: Cli, endpoint: str) -> None:
-    assert cli("apply", "--env", "dev", "--auto-approve").code == 0
-    refused = cli("destroy", "--env", "dev", "--layer", "platform", "--auto-approve")
-    assert refused.code == 1
-    assert "layer 'api' still stands on it" in refused.err and "destroy --layer api first" in refused.err
-    assert len(our_live_arns(endpoint, "microservices", "dev")) > 20  # nothing was deleted
-    refused = cli("destroy", "--env", "dev", "--layer", "messaging", "--auto-approve")
-    assert refused.code == 1 and "layer 'api' still stands on it" in refused.err
-    # Layer by layer from the top is the way down.
-    for layer in ("api", "services", "messaging", "platform"):
-        result = cli("destroy", "--env", "dev", "--layer", layer, "--auto-approve")
-        assert result.code == 0, (layer, result.err)
-    assert our_live_arns(endpoint, "microservices", "dev") == []
-
-
 def test_add_service_writes_a_valid_spec_and_refuses_an_existing_name(cli: Cli) -> None:
     # What the new service then creates is checked in test_services_api.py.
     added = cli(
@@ -155,26 +140,43 @@ def test_add_service_writes_a_valid_spec_and_refuses_an_existing_name(cli: Cli) 
     assert not (cli.specs / "services" / "mailer.yaml").exists()  # nothing left behind
 
 
-def test_status_lists_what_is_live(cli: Cli) -> None:
-    empty = cli("status", "--env", "dev")
-    assert empty.code == 0 and "Nothing of microservices is live in dev" in empty.out
-    assert cli("apply", "--env", "dev", "--auto-approve").code == 0
+def test_status_lists_what_is_live(shared_seed: SharedSeed, capsys) -> None:
+    cli = shared_seed.read(capsys)  # dev applied; nothing in staging
+    empty = cli("status", "--env", "staging")
+    assert empty.code == 0 and "Nothing of microservices is live in staging" in empty.out
     document = json.loads(cli("status", "--env", "dev", "--output", "json").out)
     assert document["outputs"]["vpc"].startswith("vpc-")
     assert document["outputs"]["cluster"].endswith("cluster/microservices-dev")
     assert {r["id"] for r in document["resources"]} >= {"vpc", "alb", "ecs.cluster", "kms"}
 
 
-def test_the_installed_entry_point_speaks_the_exit_code_contract(endpoint: str, tmp_path) -> None:
-    specs = copy_seed_specs(tmp_path)
+def test_the_installed_entry_point_speaks_the_exit_code_contract(shared_seed: SharedSeed, capsys) -> None:
+    cli = shared_seed.read(capsys)  # dev applied; nothing in staging
+    # One real process, as a pipeline runs it: its exit code is the CLI's, here 2 (changes pending).
+    command = [sys.executable, "-m", "platformctl", "--specs", str(cli.specs), "--endpoint-url", cli.endpoint]
+    command += ["diff", "--env", "staging"]
+    process = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert process.returncode == 2, process.stdout + process.stderr
+    assert "Plan for staging:" in process.stdout and "to create" in process.stdout
+    # The rest of the contract through the same entry function, in-process.
+    assert cli("--help").code == 0
+    assert cli("validate").code == 0
+    assert cli("diff", "--env", "staging").code == 2
+    assert cli("apply", "--env", "dev", "--auto-approve").code == 0
+    assert cli("diff", "--env", "dev").code == 0
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "platformctl", "--specs", str(specs), "--endpoint-url", endpoint, *args]
-        return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
 
-    assert run("--help").returncode == 0
-    assert run("validate").returncode == 0
-    assert run("diff", "--env", "dev").returncode == 2
-    applied = run("apply", "--env", "dev", "--auto-approve")
-    assert applied.returncode == 0, applied.stderr
-    assert run("diff", "--env", "dev").returncode == 0
+def test_destroying_a_layer_that_others_depend_on_is_refused(shared_seed: SharedSeed, capsys) -> None:
+    cli = shared_seed.take(capsys)
+    endpoint = cli.endpoint
+    refused = cli("destroy", "--env", "dev", "--layer", "platform", "--auto-approve")
+    assert refused.code == 1
+    assert "layer 'api' still stands on it" in refused.err and "destroy --layer api first" in refused.err
+    assert len(our_live_arns(endpoint, "microservices", "dev")) > 20  # nothing was deleted
+    refused = cli("destroy", "--env", "dev", "--layer", "messaging", "--auto-approve")
+    assert refused.code == 1 and "layer 'api' still stands on it" in refused.err
+    # Layer by layer from the top is the way down.
+    for layer in ("api", "services", "messaging", "platform"):
+        result = cli("destroy", "--env", "dev", "--layer", layer, "--auto-approve")
+        assert result.code == 0, (layer, result.err)
+    assert our_live_arns(endpoint, "microservices", "dev") == []

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import local
 from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs, fresh_harness
 
 pytestmark = pytest.mark.e2e
@@ -24,9 +23,9 @@ WITHIN_SECONDS = 45
 
 
 @pytest.fixture(scope="module")
-def harness_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with local.running(tmp_path_factory.mktemp("denied") / "harness.log", harness=True) as endpoint:
-        yield endpoint
+def harness_endpoint(moto_server: str) -> str:
+    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
+    return moto_server
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from platformctl import local
 from platformctl.iam_actions import iam_action_of_request
 from tests.e2e.helpers import Cli, Harness, copy_seed_specs, fresh_harness
 
@@ -23,9 +22,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def harness_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with local.running(tmp_path_factory.mktemp("iam") / "harness.log", harness=True) as endpoint:
-        yield endpoint
+def harness_endpoint(moto_server: str) -> str:
+    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
+    return moto_server
 
 
 @pytest.fixture

@@ -6,15 +6,22 @@ import json
 
 import pytest
 
-from tests.e2e.helpers import Cli, applied_seed, client, copy_seed_specs, pending
+from tests.e2e.helpers import Cli, SharedSeed, client, copy_seed_specs, pending
 
 pytestmark = pytest.mark.e2e
 PREFIX = "microservices-dev"
 
 
 @pytest.fixture
-def cli(endpoint: str, tmp_path, capsys) -> Cli:
-    return applied_seed(endpoint, tmp_path, capsys)
+def platform(shared_seed: SharedSeed, capsys) -> Cli:
+    """The applied seed platform with empty queues, shared with the module's tests that change nothing else."""
+    return shared_seed.read(capsys)
+
+
+@pytest.fixture
+def cli(shared_seed: SharedSeed, capsys) -> Cli:
+    """The applied seed platform, this test's to change."""
+    return shared_seed.take(capsys)
 
 
 def topic_arn(endpoint: str, service: str) -> str:
@@ -41,8 +48,9 @@ def drain(endpoint: str, url: str) -> list[dict]:
     return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
 
 
-def test_an_event_reaches_exactly_the_queues_subscribed_to_it(cli: Cli, endpoint: str) -> None:
-    assert pending(cli) == []
+def test_an_event_reaches_exactly_the_queues_subscribed_to_it(platform: Cli) -> None:
+    endpoint = platform.endpoint
+    assert pending(platform) == []
     publish(endpoint, "order", "order_created", {"order_id": "o-1"})
     # payment subscribes to order_created; user listens to the order topic for order_cancelled only.
     assert drain(endpoint, queue_url(endpoint, "payment")) == [{"order_id": "o-1"}]  # raw delivery: the body
@@ -55,7 +63,8 @@ def test_an_event_reaches_exactly_the_queues_subscribed_to_it(cli: Cli, endpoint
     assert drain(endpoint, queue_url(endpoint, "payment")) == []
 
 
-def test_a_message_that_keeps_failing_lands_in_the_dead_letter_queue(cli: Cli, endpoint: str) -> None:
+def test_a_message_that_keeps_failing_lands_in_the_dead_letter_queue(platform: Cli) -> None:
+    endpoint = platform.endpoint
     sqs = client(endpoint, "sqs")
     url, dlq = queue_url(endpoint, "payment"), queue_url(endpoint, "payment-dlq")
     publish(endpoint, "order", "order_created", {"order_id": "poison"})
@@ -69,7 +78,22 @@ def test_a_message_that_keeps_failing_lands_in_the_dead_letter_queue(cli: Cli, e
     assert [a["Dimensions"] for a in alarms] == [[{"Name": "QueueName", "Value": f"{PREFIX}-payment-dlq"}]]
 
 
-def test_changing_subscribed_events_is_one_filter_policy_update(cli: Cli, endpoint: str) -> None:
+def test_queue_policies_admit_only_the_topics_a_queue_subscribes_to(platform: Cli) -> None:
+    endpoint = platform.endpoint
+    sqs = client(endpoint, "sqs")
+    url = queue_url(endpoint, "order")
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy", "QueueArn"])["Attributes"]
+    [statement] = json.loads(attrs["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == attrs["QueueArn"]
+    assert sorted(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(
+        [topic_arn(endpoint, "payment"), topic_arn(endpoint, "user")]
+    )
+
+
+def test_changing_subscribed_events_is_one_filter_policy_update(cli: Cli) -> None:
+    endpoint = cli.endpoint
     sns = client(endpoint, "sns")
     before = {s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]}
     cli.edit("services/user.yaml", "events: [order_cancelled]", "events: [order_cancelled, order_created]")
@@ -85,7 +109,8 @@ def test_changing_subscribed_events_is_one_filter_policy_update(cli: Cli, endpoi
     assert drain(endpoint, queue_url(endpoint, "user")) == [{"order_id": "o-2"}]
 
 
-def test_changing_a_queue_setting_is_one_update_that_keeps_its_policy(cli: Cli, endpoint: str) -> None:
+def test_changing_a_queue_setting_is_one_update_that_keeps_its_policy(cli: Cli) -> None:
+    endpoint = cli.endpoint
     cli.edit("services/order.yaml", "visibilityTimeout: 60", "visibilityTimeout: 90")
     steps = pending(cli)
     assert [(s["action"], s["kind"], s["id"]) for s in steps] == [("update", "sqs.queue", "queue.order")]
@@ -97,7 +122,8 @@ def test_changing_a_queue_setting_is_one_update_that_keeps_its_policy(cli: Cli, 
     assert attributes["VisibilityTimeout"] == "90" and "sns.amazonaws.com" in attributes["Policy"]
 
 
-def test_removing_a_service_removes_its_messaging_and_nothing_else(cli: Cli, endpoint: str) -> None:
+def test_removing_a_service_removes_its_messaging_and_nothing_else(cli: Cli) -> None:
+    endpoint = cli.endpoint
     (cli.specs / "services" / "payment.yaml").unlink()
     order = cli.specs / "services" / "order.yaml"
     kept = [ln for ln in order.read_text().splitlines() if "from: payment" not in ln]
@@ -127,19 +153,6 @@ def test_removing_a_service_removes_its_messaging_and_nothing_else(cli: Cli, end
     ]
     publish(endpoint, "order", "order_cancelled", {"order_id": "o-3"})
     assert drain(endpoint, queue_url(endpoint, "user")) == [{"order_id": "o-3"}]
-
-
-def test_queue_policies_admit_only_the_topics_a_queue_subscribes_to(cli: Cli, endpoint: str) -> None:
-    sqs = client(endpoint, "sqs")
-    url = queue_url(endpoint, "order")
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy", "QueueArn"])["Attributes"]
-    [statement] = json.loads(attrs["Policy"])["Statement"]
-    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
-    assert statement["Action"] == "sqs:SendMessage"
-    assert statement["Resource"] == attrs["QueueArn"]
-    assert sorted(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(
-        [topic_arn(endpoint, "payment"), topic_arn(endpoint, "user")]
-    )
 
 
 def test_messaging_cannot_be_applied_before_the_platform_it_stands_on(endpoint: str, tmp_path, capsys) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from bench import specgen
-from platformctl import local
 from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs, fresh_harness
 
 pytestmark = pytest.mark.e2e
@@ -31,9 +30,9 @@ SEED_NO_OP_CALLS_PER_RESOURCE = 0.72
 
 
 @pytest.fixture(scope="module")
-def harness_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with local.running(tmp_path_factory.mktemp("perf") / "harness.log", harness=True) as endpoint:
-        yield endpoint
+def harness_endpoint(moto_server: str) -> str:
+    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
+    return moto_server
 
 
 @pytest.fixture

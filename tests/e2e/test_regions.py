@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from platformctl import local
 from tests.e2e.helpers import Cli, Harness, applied_seed, client, copy_seed_specs, fresh_harness, our_live_arns
 
 pytestmark = pytest.mark.e2e
@@ -22,9 +21,9 @@ PLATFORM, ENV, HOME, OTHER = "microservices", "dev", "us-east-1", "us-west-2"
 
 
 @pytest.fixture(scope="module")
-def harness_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with local.running(tmp_path_factory.mktemp("regions") / "harness.log", harness=True) as endpoint:
-        yield endpoint
+def harness_endpoint(moto_server: str) -> str:
+    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
+    return moto_server
 
 
 @pytest.fixture

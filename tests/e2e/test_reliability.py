@@ -1,4 +1,8 @@
-"""Reliability of the real CLI, run as a subprocess against moto behind the Harness (latency, faults, kill switch).
+"""Reliability of the real CLI against moto behind the Harness (latency, faults, kill switch).
+
+A run that is signalled (SIGKILL, SIGSTOP, Ctrl-C, SIGTERM) is a process of its own (`python -m platformctl`);
+every other run (the recoveries, the refused ones, diff) goes in-process through `cli.run`, which exits and
+prints the same, without paying an interpreter start and boto3's import each time.
 
 - AWS answering 503 to one call in ten: apply still converges, with no resource created twice.
 - `apply` SIGKILLed at ten points of a first apply: the stale lock is refused by name, `unlock` breaks it,
@@ -12,25 +16,29 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from platformctl import cli as platformctl_cli
 from platformctl import local
-from tests.e2e.helpers import Harness, client, copy_seed_specs, fresh_harness
+from tests.e2e.helpers import Cli, Harness, client, copy_seed_specs, fresh_harness
+from tests.e2e.kill_points import recover_at_points, spread
 
 pytestmark = pytest.mark.e2e
 
@@ -45,15 +53,22 @@ TIMEOUT = 120  # seconds any one CLI run may take before the test fails instead 
 
 
 # ---- the Harness emulator --------------------------------------------------------------------------------
-LANES = 2  # the crash points run on two emulators at once: each point is ~10 s of CLI runs, on 2 cores
+LANES = 2  # two emulators: one point is recovered on one while the next is crashed on the other
 
 
 @pytest.fixture(scope="module")
 def harness_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
-    """This module's own moto servers behind the Harness, each on a free 127.0.0.1 port."""
+    """This module's own moto servers behind the Harness, each on a free 127.0.0.1 port (started at once)."""
     logs = tmp_path_factory.mktemp("harness")
     with ExitStack() as stack:
-        yield [stack.enter_context(local.running(logs / f"harness{lane}.log", harness=True)) for lane in range(LANES)]
+        with ThreadPoolExecutor(max_workers=LANES) as starting:
+            endpoints = list(
+                starting.map(
+                    lambda lane: stack.enter_context(local.running(logs / f"harness{lane}.log", harness=True)),
+                    range(LANES),
+                )
+            )
+        yield endpoints
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +99,32 @@ class Run:
         return f"exit {self.code}\n--- stdout\n{self.out[-3000:]}\n--- stderr\n{self.err[-3000:]}"
 
 
+@contextmanager
+def _ctrl_c_as_in_a_terminal() -> Iterator[None]:
+    """A process started here gets Ctrl-C as one started from a terminal does.
+
+    A test run started in the background by a non-interactive shell (`make test &`, some CI runners) has SIGINT
+    ignored, and a child inherits that: Python then, as POSIX asks, leaves it ignored, so a Ctrl-C sent while the
+    CLI reads live would never reach it. Default for the fork only; the runner's own setting comes back after.
+    """
+    main_thread = threading.current_thread() is threading.main_thread()  # where signal handlers can be set
+    ignored = main_thread and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Started:
     """A CLI run in the background; its output goes to files so a full pipe can never block it."""
 
     def __init__(self, argv: list[str], logs: Path):
         logs.mkdir(parents=True, exist_ok=True)
         self._out, self._err = logs / "stdout", logs / "stderr"
-        with self._out.open("w") as out, self._err.open("w") as err:
+        with self._out.open("w") as out, self._err.open("w") as err, _ctrl_c_as_in_a_terminal():
             self.process = subprocess.Popen(
                 argv, cwd=ROOT, env=_env(), stdin=subprocess.DEVNULL, stdout=out, stderr=err, text=True
             )
@@ -110,11 +144,13 @@ class Started:
 
 
 class Platformctl:
-    """`python -m platformctl --specs <copy of the seed> --endpoint-url <harness> ...`, from the repo root."""
+    """`platformctl --specs <copy of the seed> --endpoint-url <harness> ...`: `start` runs it as a process of its
+    own (`python -m platformctl`, from the repo root) to be signalled; a call runs it in-process and waits."""
 
-    def __init__(self, endpoint: str, specs: Path, logs: Path):
+    def __init__(self, endpoint: str, specs: Path, logs: Path, capsys: pytest.CaptureFixture[str]):
         self.endpoint, self.specs, self.logs = endpoint, specs, logs
         self.started: list[Started] = []
+        self._in_process = Cli(endpoint, specs, capsys)
 
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "platformctl", "--specs", str(self.specs), "--endpoint-url", self.endpoint, *args]
@@ -133,12 +169,13 @@ class Platformctl:
                 started.process.wait(timeout=30)
 
     def __call__(self, *args: str) -> Run:
-        return self.start(*args).wait()
+        result = self._in_process(*args)
+        return Run(result.code, result.out, result.err)
 
 
 @pytest.fixture
-def cli(harness: Harness, tmp_path: Path) -> Iterator[Platformctl]:
-    platformctl = Platformctl(harness.endpoint, copy_seed_specs(tmp_path), tmp_path / "runs")
+def cli(harness: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Platformctl]:
+    platformctl = Platformctl(harness.endpoint, copy_seed_specs(tmp_path), tmp_path / "runs", capsys)
     yield platformctl
     platformctl.stop_leftovers()
 
@@ -156,6 +193,15 @@ def poll(condition: Callable[[], Any], what: str, timeout: float = 60.0, every: 
             return value
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def lock_holder_pid(endpoint: str) -> int | None:
+    """The pid the environment's lock names as its holder, None when nobody holds it."""
+    ssm = client(endpoint, "ssm")
+    try:
+        return int(json.loads(ssm.get_parameter(Name=LOCK)["Parameter"]["Value"])["pid"])
+    except ssm.exceptions.ParameterNotFound:
+        return None
 
 
 def lock_exists(endpoint: str) -> bool:
@@ -211,9 +257,10 @@ def first_apply_writes(harness_server: str, tmp_path_factory: pytest.TempPathFac
     """The writes one uninterrupted first apply of the seed platform makes (lock taken and released included)."""
     h = Harness(harness_server)
     h.fresh()
-    tmp = tmp_path_factory.mktemp("measure")
-    applied = Platformctl(harness_server, copy_seed_specs(tmp), tmp / "runs")(*APPLY)
-    assert applied.code == 0, str(applied)
+    specs = copy_seed_specs(tmp_path_factory.mktemp("measure"))
+    # In-process (the writes are the server's count, the same from any client); its output, if it fails, is in
+    # the set-up's captured output.
+    assert platformctl_cli.run(["--specs", str(specs), "--endpoint-url", harness_server, *APPLY]) == 0
     writes = h.stats()["writes"]
     assert writes > SEED_RESOURCES, writes  # a create per resource, and the lock
     return writes
@@ -235,12 +282,18 @@ def test_apply_converges_while_aws_answers_503_to_one_call_in_ten(harness: Harne
 
 
 # ---- 2. crashes ------------------------------------------------------------------------------------------
-def crash_and_recover(harness: Harness, cli: Platformctl, kill_after: int) -> None:
-    """From an empty account: SIGKILL a first apply after `kill_after` writes, then recover as a user would."""
+def start_crash(harness: Harness, cli: Platformctl, kill_after: int) -> Started:
+    """From an empty account: a first apply, in a process of its own, that the Harness SIGKILLs after `kill_after`
+    writes; `recover_from_crash` waits for it."""
     harness.fresh()
     crashed = cli.start(*APPLY)
     # Armed before the run's first write: that comes only after start-up, loading the specs and reading live.
     harness.configure(kill_pid=crashed.pid, kill_after_writes=kill_after)
+    return crashed
+
+
+def recover_from_crash(harness: Harness, cli: Platformctl, crashed: Started, kill_after: int) -> None:
+    """The apply `start_crash` started dies by SIGKILL; recover as a user would: refused, unlock, apply."""
     killed = crashed.wait()
     assert killed.code == -signal.SIGKILL, str(killed)
     assert harness.stats()["writes"] >= kill_after
@@ -265,29 +318,12 @@ def crash_and_recover(harness: Harness, cli: Platformctl, kill_after: int) -> No
 
 
 def test_apply_killed_at_ten_points_is_recovered_by_unlock_and_apply(
-    first_apply_writes: int, harness_servers: list[str], tmp_path: Path
+    first_apply_writes: int, harness_servers: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Ten crash points spread evenly over the first apply's writes (write 1 is taking the lock).
-    points = [round(first_apply_writes * i / (CRASH_POINTS + 1)) for i in range(1, CRASH_POINTS + 1)]
+    points = spread(first_apply_writes, CRASH_POINTS)
     assert len(set(points)) == CRASH_POINTS and points[0] > 1 and points[-1] < first_apply_writes
-
-    def lane(endpoint: str, share: list[int]) -> dict[int, str]:
-        failures = {}
-        for k in share:
-            cli = Platformctl(endpoint, copy_seed_specs(tmp_path / f"k{k}"), tmp_path / f"k{k}" / "runs")
-            try:
-                crash_and_recover(Harness(endpoint), cli, k)
-            except AssertionError as exc:
-                failures[k] = str(exc)
-            finally:
-                cli.stop_leftovers()
-        Harness(endpoint).calm()
-        return failures
-
-    with ThreadPoolExecutor(max_workers=LANES) as pool:
-        futures = [pool.submit(lane, endpoint, points[i::LANES]) for i, endpoint in enumerate(harness_servers)]
-        failures = {k: why for future in futures for k, why in future.result().items()}
-    assert not failures, "\n\n".join(f"killed after write {k}:\n{why}" for k, why in sorted(failures.items()))
+    recover_at_points(harness_servers, points, tmp_path, capsys)
 
 
 # ---- 3. concurrency --------------------------------------------------------------------------------------
@@ -372,8 +408,11 @@ def interrupt_while_reading(harness: Harness, cli: Platformctl, signum: int) -> 
     """Send `signum` while apply reads live, before the first create: it changes nothing, releases the lock."""
     harness.configure(latency=0.2)  # a wide window between taking the lock and the first create
     running = cli.start(*APPLY)
-    # Past taking the lock (write 1) and well into reading live, before the first create.
-    poll(lambda: harness.stats()["total"] >= 15 or not running.running(), "the apply to read live")
+    # Past taking the lock (write 1) and well into reading live, before the first create: the lock names this
+    # run's pid (the calls counted are then this run's, not another client's), and a dozen reads followed it.
+    poll(lambda: lock_holder_pid(harness.endpoint) == running.pid or not running.running(), "the apply's lock")
+    taken = harness.stats()["total"]  # our own looks at the lock count too: read on from here
+    poll(lambda: harness.stats()["total"] >= taken + 12 or not running.running(), "the apply to read live")
     if not (running.running() and harness.stats()["writes"] == 1):
         pytest.fail(f"missed the window between taking the lock and the first create: {harness.stats()}")
     running.process.send_signal(signum)

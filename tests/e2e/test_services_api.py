@@ -7,18 +7,26 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.e2e.helpers import Cli, applied_seed, client, copy_seed_specs, our_live_arns, pending
+from tests.e2e.helpers import Cli, SharedSeed, client, copy_seed_specs, our_live_arns, pending
 
 pytestmark = pytest.mark.e2e
 PREFIX = "microservices-dev"
 
 
 @pytest.fixture
-def cli(endpoint: str, tmp_path, capsys) -> Cli:
-    return applied_seed(endpoint, tmp_path, capsys)
+def platform(shared_seed: SharedSeed, capsys) -> Cli:
+    """The applied seed platform, shared with the module's other tests that only look at it."""
+    return shared_seed.read(capsys)
 
 
-def test_the_seed_platform_runs_complete_and_in_sync(cli: Cli, endpoint: str) -> None:
+@pytest.fixture
+def cli(shared_seed: SharedSeed, capsys) -> Cli:
+    """The applied seed platform, this test's to change."""
+    return shared_seed.take(capsys)
+
+
+def test_the_seed_platform_runs_complete_and_in_sync(platform: Cli) -> None:
+    cli, endpoint = platform, platform.endpoint
     assert pending(cli) == []
     ecs = client(endpoint, "ecs")
     arns = ecs.list_services(cluster=PREFIX)["serviceArns"]
@@ -44,7 +52,8 @@ def test_the_seed_platform_runs_complete_and_in_sync(cli: Cli, endpoint: str) ->
     assert "api url" in text and "order" in text
 
 
-def test_no_live_role_may_touch_another_services_topic_or_queue(cli: Cli, endpoint: str) -> None:
+def test_no_live_role_may_touch_another_services_topic_or_queue(platform: Cli) -> None:
+    endpoint = platform.endpoint
     iam = client(endpoint, "iam")
     roles = iam.list_roles(PathPrefix="/platformctl/microservices/dev/")["Roles"]
     assert len(roles) == 6
@@ -76,7 +85,8 @@ def test_no_live_role_may_touch_another_services_topic_or_queue(cli: Cli, endpoi
     ]
 
 
-def test_add_service_then_apply_creates_exactly_that_service(cli: Cli, endpoint: str) -> None:
+def test_add_service_then_apply_creates_exactly_that_service(cli: Cli) -> None:
+    endpoint = cli.endpoint
     added = cli(
         "add-service",
         "notification",
@@ -120,7 +130,8 @@ def test_add_service_then_apply_creates_exactly_that_service(cli: Cli, endpoint:
     assert any(a.endswith("/notification") for a in services)
 
 
-def test_an_image_change_is_one_new_revision_and_one_service_update(cli: Cli, endpoint: str) -> None:
+def test_an_image_change_is_one_new_revision_and_one_service_update(cli: Cli) -> None:
+    endpoint = cli.endpoint
     ecs = client(endpoint, "ecs")
     before = ecs.list_task_definitions(familyPrefix=f"{PREFIX}-order", status="ACTIVE")["taskDefinitionArns"]
     cli.edit(
@@ -162,7 +173,8 @@ def test_removing_a_route_removes_its_api_route_and_listener_rule_only(cli: Cli)
     assert pending(cli) == []
 
 
-def test_destroy_takes_everything_down_dependents_first(cli: Cli, endpoint: str) -> None:
+def test_destroy_takes_everything_down_dependents_first(cli: Cli) -> None:
+    endpoint = cli.endpoint
     result = cli("destroy", "--env", "dev", "--auto-approve", "--output", "json")
     assert result.code == 0, result.err
     operations = json.loads(result.out)["report"]["operations"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformctl.resources.elbv2_target_group import TargetGroup
-from tests.unit.kind_harness import KindDriver, moto_context, planned_changes, update_as_planned
+from tests.unit.kind_harness import KindDriver, moto_context, network, planned_changes, update_as_planned
 from tests.unit.spec_helpers import SEED, assert_issue, edit, line_of, only_issue, seed_copy
-from tests.unit.test_kinds_routing_dashboard import network, target_group_resource
+from tests.unit.test_kinds_routing_dashboard import target_group_resource
 from tests.unit.test_services_layer import graph
 
 

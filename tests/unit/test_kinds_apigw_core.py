@@ -12,17 +12,28 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from platformctl.engine.model import LiveResource, Ref, Resource
-from platformctl.errors import AwsCallError
+from platformctl.engine.model import Ref, Resource
 from platformctl.naming import ownership_tags
 from platformctl.resources.apigw_api import HttpApi
 from platformctl.resources.apigw_integration import Integration, integration_logical_id, is_our_description
 from platformctl.resources.apigw_route import Route, route_logical_id
 from platformctl.resources.apigw_vpc_link import VpcLink
-from platformctl.resources.base import Context, ResourceKind
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
+from platformctl.resources.base import Context
+from platformctl.resources.waiting import WaitFailed
+from tests.unit.kind_harness import (
+    ENV,
+    PLATFORM,
+    KindDriver,
+    client_error,
+    moto_context,
+    other_env_tags,
+    read_calls_by_op,
+    read_one,
+    reads_as_desired,
+    update_as_planned,
+    updated,
+)
 
 LAYER = "api"
 NAME = f"{PLATFORM}-{ENV}"
@@ -31,45 +42,6 @@ BILLING_KEY = "ANY /billing/{proxy+}"
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
-def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    """The one resource `read` finds is `resource`, with props equal to its canonical resolved desired props."""
-    found = driver.read(kind)
-    assert list(found) == [resource.id]
-    return check(found[resource.id], driver, kind, resource)
-
-
-def check(live: LiveResource, driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    assert (live.kind, live.id, live.layer) == (kind.kind, resource.id, resource.layer)
-    assert kind.canonical(live.props) == kind.canonical(driver.resolved(resource))
-    assert live.attrs == driver.outputs[resource.id]
-    assert live.physical_id == live.attrs[kind.id_attr]
-    return live
-
-
-def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
-    """Apply `changes` to the desired props through kind.update, then read back."""
-    live = driver.read(kind)[resource.id]
-    resource.props.update(changes)
-    attrs = update_as_planned(kind, driver.ctx, resource, live, kind.canonical(driver.resolved(resource)))
-    assert attrs == live.attrs
-    after = check(driver.read(kind)[resource.id], driver, kind, resource)
-    assert after.physical_id == live.physical_id
-    return after
-
-
-def read_calls(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], dict[str, int]]:
-    """Read `kinds` in one pass (one cache) and count the calls by operation."""
-    ctx.clear_cache()
-    before = dict(ctx.aws.counter.calls)
-    found = [live for kind in kinds for live in kind.read(ctx)]
-    calls = {op: n - before.get((svc, op), 0) for (svc, op), n in ctx.aws.counter.calls.items()}
-    return found, {op: n for op, n in calls.items() if n}
-
-
-def client_error(code: str, operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "simulated"}}, operation)
-
-
 def network(driver: KindDriver) -> None:
     """A VPC with two subnets, two security groups, an ALB with two listeners; their ids go to the outputs."""
     ec2, elbv2 = driver.ctx.client("ec2"), driver.ctx.client("elbv2")
@@ -195,10 +167,6 @@ def jwt_authorizer(ctx: Context, api_id: str, name: str) -> str:
     )["AuthorizerId"]
 
 
-def other_env_tags(logical_id: str) -> dict[str, str]:
-    return ownership_tags(PLATFORM, "prod", LAYER, logical_id)
-
-
 def api_ids(ctx: Context) -> set[str]:
     return {item["ApiId"] for item in ctx.client("apigatewayv2").get_apis()["Items"]}
 
@@ -229,11 +197,11 @@ def test_api_vpc_link_integrations_and_routes_lifecycle() -> None:
         integrations = driver.read(Integration())
         assert sorted(integrations) == ["api/integration.billing", "api/integration.order"]
         for resource in (orders, billing):
-            check(integrations[resource.id], driver, Integration(), resource)
+            reads_as_desired(driver, Integration(), resource, integrations[resource.id])
         routes = driver.read(Route())
         assert sorted(routes) == [f"api/route {BILLING_KEY}", f"api/route {ORDERS_KEY}"]
         for resource in (orders_route, billing_route):
-            check(routes[resource.id], driver, Route(), resource)
+            reads_as_desired(driver, Route(), resource, routes[resource.id])
         assert routes[orders_route.id].props["integration"] == driver.outputs[orders.id]["IntegrationId"]
 
         # Torn down children first, the way the engine orders deletes.
@@ -259,9 +227,9 @@ def test_one_read_pass_lists_apis_once_and_children_once_per_api_of_ours() -> No
         driver.create(Route(), route_resource(ORDERS_KEY, "api/integration.order"))
         driver.create(Route(), route_resource(BILLING_KEY, "api/integration.billing"))
         for i in range(3):  # APIs that are not ours: never asked for their children
-            foreign = raw_api(ctx, f"unrelated-{i}", other_env_tags("api") if i else None)
+            foreign = raw_api(ctx, f"unrelated-{i}", other_env_tags("api", LAYER) if i else None)
             raw_route(ctx, foreign, ORDERS_KEY, "x")
-        found, calls = read_calls(ctx, HttpApi(), VpcLink(), Integration(), Route())
+        found, calls = read_calls_by_op(ctx, HttpApi(), VpcLink(), Integration(), Route())
         assert len(found) == 1 + 1 + 2 + 2
         assert calls == {"GetApis": 1, "GetVpcLinks": 1, "GetIntegrations": 1, "GetRoutes": 1}
 
@@ -271,7 +239,7 @@ def test_api_lifecycle_and_look_alikes() -> None:
     with moto_context() as ctx:
         kind, driver = HttpApi(), KindDriver(ctx)
         untagged = raw_api(ctx)
-        other_env = raw_api(ctx, tags=other_env_tags("api"))
+        other_env = raw_api(ctx, tags=other_env_tags("api", LAYER))
         other_platform = raw_api(ctx, tags=ownership_tags("blog", ENV, LAYER, "api"))
         resource = api_resource()
         attrs = driver.create(kind, resource)
@@ -309,7 +277,7 @@ def test_owned_apis_are_shared_and_list_only_our_http_apis() -> None:
     with moto_context() as ctx:
         driver = KindDriver(ctx)
         attrs = driver.create(HttpApi(), api_resource())
-        raw_api(ctx, tags=other_env_tags("api"))
+        raw_api(ctx, tags=other_env_tags("api", LAYER))
         ctx.client("apigatewayv2").create_api(
             Name="ws",
             ProtocolType="WEBSOCKET",
@@ -359,7 +327,8 @@ def test_vpc_link_lifecycle_and_look_alikes() -> None:
         subnets = [driver.outputs["subnet.a"]["SubnetId"], driver.outputs["subnet.b"]["SubnetId"]]
         apigw = ctx.client("apigatewayv2")
         untagged = apigw.create_vpc_link(Name=NAME, SubnetIds=subnets)["VpcLinkId"]
-        other_env = apigw.create_vpc_link(Name=NAME, SubnetIds=subnets, Tags=other_env_tags("vpc_link"))["VpcLinkId"]
+        prod_tags = other_env_tags("vpc_link", LAYER)
+        other_env = apigw.create_vpc_link(Name=NAME, SubnetIds=subnets, Tags=prod_tags)["VpcLinkId"]
 
         resource = vpc_link_resource(subnets=("subnet.b", "subnet.a"))
         attrs = driver.create(kind, resource)
@@ -416,7 +385,7 @@ def test_vpc_link_that_fails_is_removed_and_reported() -> None:
             return {**real_get(**kwargs), "VpcLinkStatus": "FAILED", "VpcLinkStatusMessage": "subnet out of IPs"}
 
         apigw.create_vpc_link, apigw.get_vpc_link = pending_create, failed
-        with pytest.raises(AwsCallError, match="subnet out of IPs"):
+        with pytest.raises(WaitFailed, match="subnet out of IPs"):
             driver.create(kind, vpc_link_resource())
         assert driver.read(kind) == {}
 
@@ -489,7 +458,7 @@ def test_integration_lifecycle_two_integrations_to_one_listener_stay_distinct() 
             assert live.props[field] == driver.resolved(orders)[field]
         assert set(kind.updatable) == set(orders.props) - {"api", "description"}
         # The other integration on the same listener was not touched.
-        check(driver.read(kind)[billing.id], driver, kind, billing)
+        reads_as_desired(driver, kind, billing, driver.read(kind)[billing.id])
 
         writes = ctx.aws.counter.writes
         update_as_planned(kind, ctx, orders, live, kind.canonical(driver.resolved(orders)))
@@ -513,7 +482,7 @@ def test_integration_without_our_description_is_ignored_and_survives() -> None:
             for description in (None, "", "debugging orders", "integration.", "Integration.order")
         }
         # Our description on an API that is not ours: not ours either.
-        foreign_api = raw_api(ctx, tags=other_env_tags("api"))
+        foreign_api = raw_api(ctx, tags=other_env_tags("api", LAYER))
         foreign = raw_integration(ctx, foreign_api, listener, link, "integration.order")
 
         resource = integration_resource("order")
@@ -668,7 +637,7 @@ def test_route_on_a_foreign_api_is_not_read_and_survives() -> None:
         stack(driver)
         driver.create(Integration(), integration_resource("order"))
         listener, link = driver.outputs["listener"]["ListenerArn"], driver.outputs["vpc_link"]["VpcLinkId"]
-        foreign_apis = [raw_api(ctx), raw_api(ctx, tags=other_env_tags("api"))]
+        foreign_apis = [raw_api(ctx), raw_api(ctx, tags=other_env_tags("api", LAYER))]
         for api_id in foreign_apis:
             integration = raw_integration(ctx, api_id, listener, link, "integration.order")
             raw_route(ctx, api_id, ORDERS_KEY, integration)

@@ -8,7 +8,6 @@ field's setter, so a plan changing fields of two setters makes both calls, and n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,8 @@ from platformctl.resources.apigw_integration import Integration
 from platformctl.resources.apigw_route import Route
 from platformctl.resources.apigw_stage import Stage
 from platformctl.resources.base import Context
-from tests.unit.kind_harness import KindDriver, moto_context, update_as_planned
+from tests.unit import kind_harness
+from tests.unit.kind_harness import KindDriver, read_one, update_as_planned
 from tests.unit.test_kinds_apigw_core import ORDERS_KEY, integration_resource, jwt_authorizer, route_resource, stack
 from tests.unit.test_kinds_apigw_edge import (
     apigw,
@@ -29,15 +29,10 @@ from tests.unit.test_kinds_apigw_edge import (
     log_group_arn,
     mapping_resource,
     our_api,
-    read_one,
     stage_resource,
 )
 
-
-@pytest.fixture
-def ctx() -> Iterator[Context]:
-    with moto_context() as context:
-        yield context
+ctx = kind_harness.ctx  # the fixture
 
 
 def mapped_domain(ctx: Context, driver: KindDriver) -> tuple[ApiMapping, Any]:

@@ -11,12 +11,11 @@ call counter), and one test gives domains the real-AWS target, hosted zone and U
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from platformctl.engine.model import LiveResource, Ref, Resource
+from platformctl.engine.model import Ref, Resource
 from platformctl.engine.planner import diff_props
 from platformctl.errors import AwsCallError
 from platformctl.naming import ownership_tags
@@ -24,7 +23,17 @@ from platformctl.resources.apigw_authorizer import AUTHORIZER_NAME, JwtAuthorize
 from platformctl.resources.apigw_domain import ApiMapping, DomainName, our_domains
 from platformctl.resources.apigw_stage import Stage
 from platformctl.resources.base import Context, ResourceKind
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
+from tests.unit import kind_harness
+from tests.unit.kind_harness import (
+    ENV,
+    PLATFORM,
+    KindDriver,
+    other_env_tags,
+    read_calls_by_op,
+    read_one,
+    update_as_planned,
+    updated,
+)
 
 LAYER = "api"
 API_ID = "api"
@@ -44,10 +53,7 @@ def moto_gaps() -> None:
     install()
 
 
-@pytest.fixture
-def ctx() -> Iterator[Context]:
-    with moto_context() as context:
-        yield context
+ctx = kind_harness.ctx  # the fixture
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -66,10 +72,6 @@ def our_api(ctx: Context, driver: KindDriver, logical_id: str = API_ID) -> str:
     return api_id
 
 
-def prod_tags(logical_id: str) -> dict[str, str]:
-    return ownership_tags(PLATFORM, "prod", LAYER, logical_id)
-
-
 def log_group_arn(ctx: Context, driver: KindDriver, name: str = "/platformctl/shop/dev/api") -> str:
     logs = ctx.client("logs")
     logs.create_log_group(logGroupName=name)
@@ -78,42 +80,11 @@ def log_group_arn(ctx: Context, driver: KindDriver, name: str = "/platformctl/sh
     return arn
 
 
-def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    """The only resource of `kind` read back is `resource`, with props equal to its canonical desired props."""
-    found = driver.read(kind)
-    assert list(found) == [resource.id]
-    live = found[resource.id]
-    assert (live.kind, live.layer) == (kind.kind, resource.layer)
-    assert live.props == kind.canonical(driver.resolved(resource))
-    assert diff_props(live.props, driver.resolved(resource), kind) == []  # what the planner sees: no drift
-    return live
-
-
-def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
-    """Apply `changes` in place; the resource reads back as desired, and the same id (no replacement)."""
-    before = driver.read(kind)[resource.id]
-    resource.props.update(changes)
-    attrs = update_as_planned(kind, driver.ctx, resource, before, kind.canonical(driver.resolved(resource)))
-    assert set(changes) <= kind.updatable
-    after = read_one(driver, kind, resource)
-    assert after.physical_id == before.physical_id
-    assert attrs[kind.id_attr] == before.attrs[kind.id_attr]
-    return after
-
-
 def assert_no_writes_when_unchanged(driver: KindDriver, kind: ResourceKind, resource: Resource) -> None:
     live = driver.read(kind)[resource.id]
     writes = driver.ctx.aws.counter.writes
     update_as_planned(kind, driver.ctx, resource, live, kind.canonical(driver.resolved(resource)))
     assert driver.ctx.aws.counter.writes == writes
-
-
-def read_calls(ctx: Context, kind: ResourceKind) -> tuple[list[LiveResource], dict[str, int]]:
-    ctx.clear_cache()
-    before = dict(ctx.aws.counter.calls)
-    found = kind.read(ctx)
-    delta = {op: n - before.get((svc, op), 0) for (svc, op), n in ctx.aws.counter.calls.items()}
-    return found, {op: n for op, n in delta.items() if n}
 
 
 def calls(ctx: Context, operation: str) -> int:
@@ -257,15 +228,15 @@ def test_stages_on_foreign_apis_and_other_stages_are_not_read_and_survive(ctx: C
     api_id = our_api(ctx, driver)
     log_group_arn(ctx, driver)
     untagged = make_api(ctx, f"{PLATFORM}-{ENV}")
-    prod = make_api(ctx, f"{PLATFORM}-prod", prod_tags(API_ID))
+    prod = make_api(ctx, f"{PLATFORM}-prod", other_env_tags(API_ID, LAYER))
     for foreign in (untagged, prod):
-        apigw(ctx).create_stage(ApiId=foreign, StageName="$default", Tags=prod_tags("api/stage"))
+        apigw(ctx).create_stage(ApiId=foreign, StageName="$default", Tags=other_env_tags("api/stage", LAYER))
     apigw(ctx).create_stage(ApiId=api_id, StageName="test")  # a hand-made stage on our API
     assert driver.read(kind) == {}
 
     resource = stage_resource()
     driver.create(kind, resource)
-    found, counted = read_calls(ctx, kind)
+    found, counted = read_calls_by_op(ctx, kind)
     assert [live.id for live in found] == ["api/stage"]
     assert counted == {"GetApis": 1, "GetStages": 1}  # never the foreign APIs' stages
 
@@ -292,7 +263,7 @@ def test_stage_read_skips_an_api_deleted_since_it_was_listed(ctx: Context, monke
 def test_authorizer_lifecycle_and_hand_made_authorizers_survive(ctx: Context) -> None:
     kind, driver = JwtAuthorizer(), KindDriver(ctx)
     api_id = our_api(ctx, driver)
-    prod = make_api(ctx, f"{PLATFORM}-prod", prod_tags(API_ID))
+    prod = make_api(ctx, f"{PLATFORM}-prod", other_env_tags(API_ID, LAYER))
     client = apigw(ctx)
     jwt = {"Issuer": ISSUER, "Audience": ["orders"]}
     for api, name in ((api_id, "debug"), (prod, AUTHORIZER_NAME)):
@@ -318,7 +289,7 @@ def test_authorizer_lifecycle_and_hand_made_authorizers_survive(ctx: Context) ->
     assert_no_writes_when_unchanged(driver, kind, resource)
     assert calls(ctx, "UpdateAuthorizer") == 3 and calls(ctx, "CreateAuthorizer") == 3  # ours + two hand-made
 
-    found, counted = read_calls(ctx, kind)
+    found, counted = read_calls_by_op(ctx, kind)
     assert [f.id for f in found] == ["api/authorizer"]
     assert counted == {"GetApis": 1, "GetAuthorizers": 1}
 
@@ -333,7 +304,7 @@ def test_authorizer_lifecycle_and_hand_made_authorizers_survive(ctx: Context) ->
 def test_domain_lifecycle_and_look_alikes(ctx: Context) -> None:
     kind, driver = DomainName(), KindDriver(ctx)
     raw_domain(ctx, "handmade.shop.example.com")
-    raw_domain(ctx, "api.prod.shop.example.com", prod_tags(DOMAIN_ID))
+    raw_domain(ctx, "api.prod.shop.example.com", other_env_tags(DOMAIN_ID, LAYER))
     assert driver.read(kind) == {}
 
     resource = domain_resource()
@@ -350,7 +321,7 @@ def test_domain_lifecycle_and_look_alikes(ctx: Context) -> None:
     assert_no_writes_when_unchanged(driver, kind, resource)
     assert calls(ctx, "UpdateDomainName") == 2 and calls(ctx, "CreateDomainName") == 3
 
-    found, counted = read_calls(ctx, kind)
+    found, counted = read_calls_by_op(ctx, kind)
     assert [f.id for f in found] == [DOMAIN_ID]
     assert counted == {"GetDomainNames": 1}
 
@@ -363,12 +334,12 @@ def test_domain_lifecycle_and_look_alikes(ctx: Context) -> None:
 
 def test_domain_create_refuses_a_same_named_domain_that_is_not_ours(ctx: Context) -> None:
     kind, driver = DomainName(), KindDriver(ctx)
-    raw_domain(ctx, "api.shop.example.com", prod_tags(DOMAIN_ID))
+    raw_domain(ctx, "api.shop.example.com", other_env_tags(DOMAIN_ID, LAYER))
     with pytest.raises(AwsCallError, match="already exists .* not ours"):
         driver.create(kind, domain_resource())
     assert driver.read(kind) == {}
     tags = apigw(ctx).get_domain_name(DomainName="api.shop.example.com")["Tags"]
-    assert tags == prod_tags(DOMAIN_ID)
+    assert tags == other_env_tags(DOMAIN_ID, LAYER)
 
 
 def test_domain_attrs_carry_the_dns_target_and_update_waits_while_aws_is_updating(
@@ -426,7 +397,7 @@ def test_api_mapping_lifecycle_ignores_other_keys_and_foreign_domains(ctx: Conte
     driver.create(DomainName(), domain)
     # A hand-made mapping under another key on our domain, and a root mapping on somebody else's domain.
     client.create_api_mapping(DomainName=domain.name, ApiId=api_id, Stage="$default", ApiMappingKey="v2")
-    raw_domain(ctx, "api.prod.shop.example.com", prod_tags(DOMAIN_ID))
+    raw_domain(ctx, "api.prod.shop.example.com", other_env_tags(DOMAIN_ID, LAYER))
     client.create_api_mapping(DomainName="api.prod.shop.example.com", ApiId=api_id, Stage="$default")
     assert driver.read(kind) == {}
 
@@ -444,7 +415,7 @@ def test_api_mapping_lifecycle_ignores_other_keys_and_foreign_domains(ctx: Conte
     assert_no_writes_when_unchanged(driver, kind, resource)
     assert calls(ctx, "UpdateApiMapping") == 3
 
-    found, counted = read_calls(ctx, kind)
+    found, counted = read_calls_by_op(ctx, kind)
     assert [f.id for f in found] == [f"{DOMAIN_ID}/mapping"]
     assert counted == {"GetDomainNames": 1, "GetApiMappings": 1}  # only our domain's mappings
 

@@ -11,12 +11,10 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from platformctl.engine.model import LiveResource, Ref, Resource
 from platformctl.errors import AwsCallError
-from platformctl.naming import ownership_tags
-from platformctl.resources.base import Context, ResourceKind
+from platformctl.resources.base import ResourceKind
 from platformctl.resources.ecs_cluster import EcsCluster
 from platformctl.resources.elbv2_listener import Listener
 from platformctl.resources.elbv2_listener_rule import ListenerRule
@@ -26,7 +24,19 @@ from platformctl.resources.kms_key import KmsKey
 from platformctl.resources.logs_log_group import LogGroup
 from platformctl.resources.policy import normalize_policy
 from platformctl.resources.servicediscovery_namespace import CloudMapNamespace, creator_request_id
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
+from tests.unit.kind_harness import (
+    ENV,
+    PLATFORM,
+    KindDriver,
+    client_error,
+    moto_context,
+    network,
+    other_env_tags,
+    read_calls,
+    read_one,
+    update_as_planned,
+    updated,
+)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -39,52 +49,8 @@ def assert_reads_as_desired(kind: ResourceKind, live: LiveResource, desired: dic
     assert actual == expected
 
 
-def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    found = driver.read(kind)
-    assert list(found) == [resource.id]
-    live = found[resource.id]
-    assert live.layer == resource.layer
-    assert live.kind == kind.kind
-    assert_reads_as_desired(kind, live, driver.resolved(resource))
-    return live
-
-
-def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
-    """Apply `changes` to the desired props through kind.update, then read back."""
-    live = driver.read(kind)[resource.id]
-    resource.props.update(changes)
-    attrs = update_as_planned(kind, driver.ctx, resource, live, driver.resolved(resource))
-    assert attrs == live.attrs
-    return read_one(driver, kind, resource)
-
-
 def _with_props(live: LiveResource, **props: Any) -> LiveResource:
     return dataclasses.replace(live, props={**live.props, **props})
-
-
-def read_calls(ctx: Context, kind: ResourceKind) -> tuple[list[LiveResource], int]:
-    ctx.clear_cache()
-    before = ctx.aws.counter.total
-    found = kind.read(ctx)
-    return found, ctx.aws.counter.total - before
-
-
-def network(ctx: Context) -> dict[str, Any]:
-    """A VPC with three subnets in three zones and two security groups, made directly with boto3."""
-    ec2 = ctx.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{ctx.region}{zone}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in enumerate("abc")
-    ]
-    groups = [ec2.create_security_group(GroupName=f"sg{i}", Description="test", VpcId=vpc)["GroupId"] for i in range(2)]
-    return {"vpc": vpc, "subnets": subnets, "security_groups": groups}
-
-
-def other_env_tags(logical_id: str, layer: str = "platform") -> dict[str, str]:
-    return ownership_tags(PLATFORM, "prod", layer, logical_id)
 
 
 POLICY = {
@@ -141,7 +107,7 @@ def test_kms_key_lifecycle_and_look_alikes() -> None:
         kind, driver = KmsKey(), KindDriver(ctx)
         other_env = kms.create_key(
             Description=f"{PLATFORM}-{ENV} kms",
-            Tags=[{"TagKey": k, "TagValue": v} for k, v in other_env_tags("kms").items()],
+            Tags=[{"TagKey": k, "TagValue": v} for k, v in other_env_tags("kms", "platform").items()],
         )["KeyMetadata"]["KeyId"]
         untagged = kms.create_key(Description=f"{PLATFORM}-{ENV} kms")["KeyMetadata"]["KeyId"]
 
@@ -356,7 +322,7 @@ def test_ecs_cluster_lifecycle_and_look_alikes() -> None:
         ecs.create_cluster(clusterName=f"{PLATFORM}-{ENV}-lookalike")
         ecs.create_cluster(
             clusterName=f"{PLATFORM}-prod",
-            tags=[{"key": k, "value": v} for k, v in other_env_tags("cluster").items()],
+            tags=[{"key": k, "value": v} for k, v in other_env_tags("cluster", "platform").items()],
         )
 
         resource = cluster_resource()
@@ -424,7 +390,7 @@ def test_namespace_lifecycle_and_look_alikes() -> None:
         sd.create_private_dns_namespace(
             Name=f"{ENV}.{PLATFORM}.local",
             Vpc=other_vpc,
-            Tags=[{"Key": k, "Value": v} for k, v in other_env_tags("namespace").items()],
+            Tags=[{"Key": k, "Value": v} for k, v in other_env_tags("namespace", "platform").items()],
         )
         # moto allows one private namespace per VPC (ConflictingDomainExists on any second one).
         third_vpc = ctx.client("ec2").create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
@@ -655,10 +621,6 @@ def test_describe_tags_batches_twenty_arns() -> None:
 
 
 # ---- real-AWS behaviour moto does not show ----------------------------------------------------------------
-def client_error(code: str, operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": code}}, operation)
-
-
 def test_kms_key_delete_of_a_key_already_scheduled_is_fine() -> None:
     with moto_context() as ctx:
         kms = ctx.client("kms")

@@ -7,15 +7,13 @@ is never read and never touched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from platformctl.engine.model import Change, Ref, Resource
-from platformctl.errors import AwsCallError
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.ec2_eip import ElasticIp
 from platformctl.resources.ec2_internet_gateway import InternetGateway
@@ -25,15 +23,13 @@ from platformctl.resources.ec2_security_group import SecurityGroup
 from platformctl.resources.ec2_security_group_rule import SecurityGroupRule
 from platformctl.resources.ec2_subnet import Subnet
 from platformctl.resources.ec2_vpc import Vpc
-from tests.unit.kind_harness import KindDriver, moto_context
+from platformctl.resources.waiting import WaitFailed
+from tests.unit import kind_harness
+from tests.unit.kind_harness import KindDriver, client_error
 
 AZ = "us-east-1a"
 
-
-@pytest.fixture
-def ctx() -> Iterator[Context]:
-    with moto_context() as context:
-        yield context
+ctx = kind_harness.ctx  # the fixture
 
 
 @pytest.fixture
@@ -83,10 +79,6 @@ def ec2(ctx: Context) -> Any:
 
 def name_only(name: str, resource_type: str) -> list[dict[str, Any]]:
     return [{"ResourceType": resource_type, "Tags": [{"Key": "Name", "Value": name}]}]
-
-
-def client_error(code: str, operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "simulated"}}, operation)
 
 
 def fail_first(times: int, code: str, real: Callable[..., Any], operation: str) -> Callable[..., Any]:
@@ -698,9 +690,9 @@ def test_nat_gateway_failure_is_reported_with_its_reason(
         return answer
 
     monkeypatch.setattr(client, "describe_nat_gateways", failed)
-    with pytest.raises(AwsCallError) as raised:
+    with pytest.raises(WaitFailed) as raised:
         driver.create(NatGateway(), NAT)
-    assert "InsufficientFreeAddressesInSubnet" in str(raised.value)
+    assert raised.value.response["Error"]["Code"] == "InsufficientFreeAddressesInSubnet"
     assert "subnet full" in str(raised.value)
     assert NatGateway().read(ctx) == []  # a failed gateway is not live
 

@@ -21,7 +21,17 @@ from platformctl.naming import ownership_tags
 from platformctl.resources.autoscaling import ScalableTarget, ScalingPolicy, policy_logical_id, target_logical_id
 from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.ecs_service import EcsService, our_services
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
+from tests.unit.kind_harness import (
+    ENV,
+    PLATFORM,
+    KindDriver,
+    client_error,
+    moto_context,
+    read_calls_by_op,
+    read_one,
+    update_as_planned,
+    updated,
+)
 
 LAYER = "services"
 CLUSTER = f"{PLATFORM}-{ENV}"
@@ -40,10 +50,6 @@ class World:
     task_definitions: list[str]
     namespace_arn: str
     target_group: str
-
-
-def client_error(code: str, operation: str, message: str = "simulated") -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
 def ecs_tags(env: str, logical_id: str, layer: str = LAYER) -> list[dict[str, str]]:
@@ -160,32 +166,6 @@ def clean(kind: ResourceKind, live: LiveResource, desired: dict[str, Any]) -> bo
     return diff_props(live.props, desired, kind) == []
 
 
-def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    found = driver.read(kind)
-    assert list(found) == [resource.id]
-    live = found[resource.id]
-    assert (live.kind, live.layer) == (kind.kind, resource.layer)
-    assert diff_props(live.props, driver.resolved(resource), kind) == []
-    return live
-
-
-def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
-    live = driver.read(kind)[resource.id]
-    resource.props.update(changes)
-    attrs = kind.update(driver.ctx, resource, live, driver.resolved(resource), [])
-    after = read_one(driver, kind, resource)
-    assert attrs == after.attrs  # the emulator gives a re-put policy a new ARN; update must report it
-    return after
-
-
-def read_calls(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], dict[str, int]]:
-    ctx.clear_cache()
-    before = dict(ctx.aws.counter.calls)
-    found = [live for kind in kinds for live in kind.read(ctx)]
-    calls = {op: n - before.get((svc, op), 0) for (svc, op), n in ctx.aws.counter.calls.items()}
-    return found, {op: n for op, n in calls.items() if n}
-
-
 # ---- ecs.service ------------------------------------------------------------------------------------------
 def test_service_lifecycle_updates_and_look_alikes() -> None:
     with moto_context() as ctx:
@@ -248,11 +228,11 @@ def test_service_lifecycle_updates_and_look_alikes() -> None:
         ]
 
         # Service Connect that moto does not report is resent, alone; with nothing to send there is no write.
-        kind.update(ctx, resource, live, driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, live, driver.resolved(resource))
         assert set(sent[-1]) == {"cluster", "service", "serviceConnectConfiguration"}
         resource.props["service_connect"] = None
         writes = ctx.aws.counter.writes
-        kind.update(ctx, resource, live, driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, live, driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         ecs.update_service = real_update
@@ -474,7 +454,7 @@ def test_service_read_costs_few_calls_and_is_shared_with_auto_scaling() -> None:
         seed(driver, world)
         for i in range(12):
             driver.create(kind, service_resource(world, logical_id=f"service.s{i}", name=f"s{i}"))
-        found, calls = read_calls(ctx, kind)
+        found, calls = read_calls_by_op(ctx, kind)
         assert len(found) == 12
         assert calls == {
             "ListClusters": 1,
@@ -483,7 +463,7 @@ def test_service_read_costs_few_calls_and_is_shared_with_auto_scaling() -> None:
             "DescribeServices": 2,
             "DescribeScalableTargets": 1,
         }
-        found, calls = read_calls(ctx, kind, ScalableTarget(), ScalingPolicy())
+        found, calls = read_calls_by_op(ctx, kind, ScalableTarget(), ScalingPolicy())
         assert len(found) == 12
         assert sum(calls.values()) == 7 and calls["DescribeScalingPolicies"] == 1
         services = our_services(ctx)
@@ -495,7 +475,7 @@ def test_nothing_of_ours_reads_nothing_in_two_calls() -> None:
     with moto_context() as ctx:
         world = build_world(ctx)
         ctx.client("ecs").delete_cluster(cluster=world.cluster_arn)
-        found, calls = read_calls(ctx, EcsService(), ScalableTarget(), ScalingPolicy())
+        found, calls = read_calls_by_op(ctx, EcsService(), ScalableTarget(), ScalingPolicy())
         assert found == []
         assert sum(calls.values()) <= 2
 
@@ -558,7 +538,7 @@ def test_scalable_target_lifecycle_and_foreign_targets() -> None:
         live = updated(driver, kind, resource, max=20)
         assert live.props["max"] == 20
         writes = ctx.aws.counter.writes
-        kind.update(ctx, resource, live, driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, live, driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)
@@ -626,13 +606,13 @@ def test_scaling_policy_lifecycle_and_foreign_policies() -> None:
         assert live.id == f"{SERVICE_ID}/cpu-policy" and live.attrs == attrs
         assert live.props["target"] == 60.0
 
-        live = updated(driver, kind, resource, target=75.5)
+        live = updated(driver, kind, resource, new_attrs=True, target=75.5)
         assert live.props["target"] == 75.5
-        live = updated(driver, kind, resource, scale_in_cooldown=600)
-        live = updated(driver, kind, resource, scale_out_cooldown=30)
+        live = updated(driver, kind, resource, new_attrs=True, scale_in_cooldown=600)
+        live = updated(driver, kind, resource, new_attrs=True, scale_out_cooldown=30)
         assert (live.props["scale_in_cooldown"], live.props["scale_out_cooldown"]) == (600, 30)
         writes = ctx.aws.counter.writes
-        kind.update(ctx, resource, live, driver.resolved(resource), [])
+        update_as_planned(kind, ctx, resource, live, driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)

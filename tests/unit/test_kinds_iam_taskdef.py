@@ -19,12 +19,23 @@ from botocore.exceptions import ClientError
 from platformctl.engine.model import LiveResource, Ref, Resource, props_fingerprint
 from platformctl.engine.planner import make_plan
 from platformctl.errors import AwsCallError, PlatformctlError
-from platformctl.naming import TAG_FINGERPRINT, ownership_tags
+from platformctl.naming import TAG_FINGERPRINT
 from platformctl.resources.base import Context, ResourceKind, tag_list
 from platformctl.resources.ecs_task_definition import TaskDefinition
-from platformctl.resources.iam_role import IamRole, our_roles, parse_document
+from platformctl.resources.iam_role import IamRole, parse_document
 from platformctl.resources.policy import normalize_policy
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context
+from tests.unit.kind_harness import (
+    ENV,
+    PLATFORM,
+    KindDriver,
+    client_error,
+    moto_context,
+    our_tags,
+    read_calls,
+    read_one,
+    update_as_planned,
+    updated,
+)
 
 LAYER = "services"
 PATH = f"/platformctl/{PLATFORM}/{ENV}/us-east-1/"
@@ -35,44 +46,6 @@ PARAM_ARN = f"arn:aws:ssm:us-east-1:123456789012:parameter/{PREFIX}/orders/api-k
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
-def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    """The only resource of `kind` read back is `resource`, with props equal to its canonical desired props."""
-    found = driver.read(kind)
-    assert list(found) == [resource.id]
-    live = found[resource.id]
-    assert (live.kind, live.layer) == (kind.kind, resource.layer)
-    if live.fingerprint is not None:  # read as a fingerprint: it matches, and describing gives the props
-        assert live.fingerprint == props_fingerprint(kind.canonical(driver.resolved(resource)))
-        live = kind.describe(driver.ctx, live)
-    assert kind.canonical(live.props) == kind.canonical(driver.resolved(resource))
-    return live
-
-
-def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
-    live = driver.read(kind)[resource.id]
-    resource.props.update(changes)
-    attrs = kind.update(driver.ctx, resource, live, kind.canonical(driver.resolved(resource)), [])
-    assert attrs == live.attrs
-    after = read_one(driver, kind, resource)
-    assert after.physical_id == live.physical_id
-    return after
-
-
-def read_calls(ctx: Context, kind: ResourceKind) -> tuple[list[LiveResource], int]:
-    ctx.clear_cache()
-    before = ctx.aws.counter.total
-    found = kind.read(ctx)
-    return found, ctx.aws.counter.total - before
-
-
-def client_error(code: str, operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "simulated"}}, operation)
-
-
-def tags_for(logical_id: str, env: str = ENV) -> dict[str, str]:
-    return ownership_tags(PLATFORM, env, LAYER, logical_id)
-
-
 # ---- iam.role ----------------------------------------------------------------------------------------------
 TRUST = {
     "Version": "2012-10-17",
@@ -122,10 +95,9 @@ def test_role_lifecycle_with_inline_policies_and_look_alikes() -> None:
     with moto_context() as ctx:
         kind, driver = IamRole(), role_driver(ctx)
         raw_role(ctx, f"{PREFIX}-handmade")  # in our path, untagged
-        raw_role(ctx, f"{PREFIX}-orders-task-copy", tags=tags_for("role.orders.task", env="prod"))
-        raw_role(
-            ctx, f"{PLATFORM}-prod-orders-task", f"/platformctl/{PLATFORM}/prod/", tags_for("role.orders.task", "prod")
-        )
+        raw_role(ctx, f"{PREFIX}-orders-task-copy", tags=our_tags("role.orders.task", LAYER, env="prod"))
+        prod_path, prod_tags = f"/platformctl/{PLATFORM}/prod/", our_tags("role.orders.task", LAYER, "prod")
+        raw_role(ctx, f"{PLATFORM}-prod-orders-task", prod_path, prod_tags)
         raw_role(ctx, "unrelated", "/")
 
         resource = role_resource()
@@ -162,7 +134,7 @@ def test_role_lifecycle_with_inline_policies_and_look_alikes() -> None:
 
         # Nothing changed: no write at all.
         writes = ctx.aws.counter.writes
-        kind.update(ctx, resource, live, kind.canonical(driver.resolved(resource)), [])
+        update_as_planned(kind, ctx, resource, live, driver.resolved(resource))
         assert ctx.aws.counter.writes == writes
 
         kind.delete(ctx, live)
@@ -242,7 +214,7 @@ def test_role_read_is_two_listings_whatever_the_number_of_roles_and_policies() -
 
         # The listing is shared: a second read in the same pass costs nothing.
         before = ctx.aws.counter.total
-        assert len(our_roles(ctx)) == 2 and len(kind.read(ctx)) == 2
+        assert len(kind.owned(ctx)) == 2 and len(kind.read(ctx)) == 2
         assert ctx.aws.counter.total == before
 
         # Nothing under our path: the account-wide details are not even asked for.
@@ -294,13 +266,13 @@ def test_create_retries_inline_policies_while_the_fresh_role_propagates() -> Non
 def test_create_refuses_a_same_named_role_that_is_not_ours() -> None:
     with moto_context() as ctx:
         resource = role_resource()
-        raw_role(ctx, resource.name, tags=tags_for(resource.id, env="prod"))
+        raw_role(ctx, resource.name, tags=our_tags(resource.id, LAYER, env="prod"))
         props = role_driver(ctx).resolved(resource)
         with pytest.raises(AwsCallError, match="not ours"):
             IamRole().create(ctx, resource, props)
         iam = ctx.client("iam")
         assert iam.list_role_policies(RoleName=resource.name)["PolicyNames"] == []
-        assert iam.list_role_tags(RoleName=resource.name)["Tags"] == tag_list(tags_for(resource.id, env="prod"))
+        assert iam.list_role_tags(RoleName=resource.name)["Tags"] == tag_list(our_tags(resource.id, LAYER, env="prod"))
 
 
 def test_create_refuses_a_path_read_would_never_list() -> None:
@@ -316,7 +288,7 @@ def test_create_converges_our_own_role_left_by_an_interrupted_run() -> None:
         kind, driver = IamRole(), role_driver(ctx)
         resource = role_resource()
         # The crash came after create_role and before the policies; one stray policy too.
-        raw_role(ctx, resource.name, tags=tags_for(resource.id))
+        raw_role(ctx, resource.name, tags=our_tags(resource.id, LAYER))
         ctx.client("iam").put_role_policy(
             RoleName=resource.name, PolicyName="stray", PolicyDocument=json.dumps(statement(["s3:*"], "*"))
         )
@@ -391,8 +363,8 @@ def test_task_definition_lifecycle_new_revision_per_change_and_look_alikes() -> 
     with moto_context() as ctx:
         kind, driver = TaskDefinition(), task_driver(ctx)
         handmade = raw_task_definition(ctx, f"{PREFIX}-handmade")
-        copy = raw_task_definition(ctx, f"{PREFIX}-orders-copy", tags_for("task.orders", env="prod"))
-        prod = raw_task_definition(ctx, f"{PLATFORM}-prod-orders", tags_for("task.orders", env="prod"))
+        copy = raw_task_definition(ctx, f"{PREFIX}-orders-copy", our_tags("task.orders", LAYER, env="prod"))
+        prod = raw_task_definition(ctx, f"{PLATFORM}-prod-orders", our_tags("task.orders", LAYER, env="prod"))
 
         resource = task_resource()
         first = driver.create(kind, resource)

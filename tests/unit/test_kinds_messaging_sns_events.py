@@ -16,68 +16,35 @@ from typing import Any
 
 import pytest
 
-from platformctl.engine.model import LiveResource, Ref, Resource
+from platformctl.engine.model import Ref, Resource
 from platformctl.errors import AwsCallError
 from platformctl.naming import ownership_tags
-from platformctl.resources import sns_subscription, tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_list
+from platformctl.resources import sns_subscription
+from platformctl.resources.base import Context, tag_list
 from platformctl.resources.events_bus import EventBus, our_buses
 from platformctl.resources.events_rule import EventRule, canonical_pattern, our_rules
 from platformctl.resources.events_target import EventTarget
 from platformctl.resources.sns_subscription import SnsSubscription
 from platformctl.resources.sns_topic import SnsTopic, our_topics
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
+from tests.unit import kind_harness
+from tests.unit.kind_harness import (
+    ENV,
+    PLATFORM,
+    KindDriver,
+    moto_context,
+    our_tags,
+    read_calls,
+    read_calls_by_action,
+    read_one,
+    updated,
+)
 
 LAYER = "messaging"
 PREFIX = f"{PLATFORM}-{ENV}"
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
-def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    """The one resource `read` finds is `resource`, with props equal to its resolved desired props."""
-    found = driver.read(kind)
-    assert list(found) == [resource.id]
-    live = found[resource.id]
-    assert (live.kind, live.layer) == (kind.kind, resource.layer)
-    assert live.props == kind.canonical(driver.resolved(resource))
-    return live
-
-
-def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
-    """Apply `changes` to the desired props through kind.update, then read back."""
-    live = driver.read(kind)[resource.id]
-    resource.props.update(changes)
-    attrs = update_as_planned(kind, driver.ctx, resource, live, driver.resolved(resource))
-    assert attrs == live.attrs
-    after = read_one(driver, kind, resource)
-    assert after.physical_id == live.physical_id
-    return after
-
-
-def read_calls(ctx: Context, kind: ResourceKind) -> tuple[list[LiveResource], int]:
-    ctx.clear_cache()
-    before = ctx.aws.counter.total
-    found = kind.read(ctx)
-    return found, ctx.aws.counter.total - before
-
-
-def read_calls_by_action(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], dict[tuple[str, str], int]]:
-    """What a fresh read pass of `kinds` finds, and the calls it made by (service, action)."""
-    ctx.clear_cache()
-    before = dict(ctx.aws.counter.calls)
-    found = [live for kind in kinds for live in kind.read(ctx)]
-    delta = {k: v - before.get(k, 0) for k, v in ctx.aws.counter.calls.items() if v != before.get(k, 0)}
-    return found, delta
-
-
-@pytest.fixture
-def empty_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tag index lags behind AWS: it knows none of the resources yet."""
-    monkeypatch.setattr(tag_index, "indexed_tags", lambda ctx: {})
-
-
-def our_tags(logical_id: str, env: str = ENV) -> list[dict[str, str]]:
-    return tag_list(ownership_tags(PLATFORM, env, LAYER, logical_id))
+empty_index = kind_harness.empty_index  # the fixture
 
 
 @dataclass
@@ -150,7 +117,9 @@ def test_sns_topic_lifecycle_and_look_alikes() -> None:
         kind, driver = SnsTopic(), KindDriver(ctx)
         driver.outputs["kms"] = {"Arn": kms_arn(ctx)}
         untagged = sns.create_topic(Name=f"{PREFIX}-lookalike-events")["TopicArn"]
-        other_env = sns.create_topic(Name=f"{PREFIX}-copy-events", Tags=our_tags("topic.orders", "prod"))["TopicArn"]
+        other_env = sns.create_topic(
+            Name=f"{PREFIX}-copy-events", Tags=tag_list(our_tags("topic.orders", LAYER, "prod"))
+        )["TopicArn"]
 
         resource = topic_resource("orders", kms_key=Ref("kms", "Arn"))
         attrs = driver.create(kind, resource)
@@ -204,7 +173,7 @@ def test_sns_topic_the_index_does_not_know_yet_is_read_through_its_own_tags(empt
         sns = ctx.client("sns")
         kind, driver = SnsTopic(), KindDriver(ctx)
         sns.create_topic(Name=f"{PREFIX}-lookalike-events")
-        sns.create_topic(Name=f"{PREFIX}-copy-events", Tags=our_tags("topic.orders", "prod"))
+        sns.create_topic(Name=f"{PREFIX}-copy-events", Tags=tag_list(our_tags("topic.orders", LAYER, "prod")))
         resource = topic_resource("orders")
         driver.create(kind, resource)
         found, calls = read_calls_by_action(ctx, kind)
@@ -280,7 +249,8 @@ def test_sns_subscription_on_a_topic_not_ours_is_not_read(queues: Queues) -> Non
     with moto_context() as ctx:
         sns = ctx.client("sns")
         billing = queues.make(ctx, f"{PREFIX}-billing", "queue.billing")
-        for name, tags in ((f"{PREFIX}-orders-events", our_tags("topic.orders", "prod")), ("plain", [])):
+        prod_tags = tag_list(our_tags("topic.orders", LAYER, "prod"))
+        for name, tags in ((f"{PREFIX}-orders-events", prod_tags), ("plain", [])):
             arn = sns.create_topic(Name=name, Tags=tags)["TopicArn"]
             sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=billing.arn)
         assert SnsSubscription().read(ctx) == []
@@ -348,7 +318,7 @@ def test_event_bus_lifecycle_and_look_alikes() -> None:
         events = ctx.client("events")
         kind, driver = EventBus(), KindDriver(ctx)
         events.create_event_bus(Name=f"{PREFIX}-lookalike")
-        events.create_event_bus(Name=f"{PREFIX}-copy", Tags=our_tags("bus", "prod"))
+        events.create_event_bus(Name=f"{PREFIX}-copy", Tags=tag_list(our_tags("bus", LAYER, "prod")))
 
         resource = bus_resource()
         attrs = driver.create(kind, resource)
@@ -388,7 +358,7 @@ def test_event_bus_and_rules_the_index_does_not_know_yet_are_read_through_their_
         events = ctx.client("events")
         buses, rules, driver = EventBus(), EventRule(), KindDriver(ctx)
         events.create_event_bus(Name=f"{PREFIX}-lookalike")
-        events.create_event_bus(Name=f"{PREFIX}-copy", Tags=our_tags("bus", "prod"))
+        events.create_event_bus(Name=f"{PREFIX}-copy", Tags=tag_list(our_tags("bus", LAYER, "prod")))
         driver.create(buses, bus_resource())
         events.put_rule(Name=f"{PREFIX}-lookalike", EventBusName=PREFIX, EventPattern=json.dumps(PATTERN))
         resource = rule_resource()
@@ -427,10 +397,13 @@ def test_event_rule_lifecycle_and_look_alikes() -> None:
         pattern = json.dumps(PATTERN)
         events.put_rule(Name=f"{PREFIX}-lookalike", EventBusName=PREFIX, EventPattern=pattern)
         events.put_rule(
-            Name=f"{PREFIX}-copy", EventBusName=PREFIX, EventPattern=pattern, Tags=our_tags("rule.billing.paid", "prod")
+            Name=f"{PREFIX}-copy",
+            EventBusName=PREFIX,
+            EventPattern=pattern,
+            Tags=tag_list(our_tags("rule.billing.paid", LAYER, "prod")),
         )
         # Our tags, but on the default bus, which is not ours: rules live on our bus only.
-        events.put_rule(Name=f"{PREFIX}-stray", EventPattern=pattern, Tags=our_tags("rule.stray"))
+        events.put_rule(Name=f"{PREFIX}-stray", EventPattern=pattern, Tags=tag_list(our_tags("rule.stray", LAYER)))
 
         resource = rule_resource()
         attrs = driver.create(kind, resource)

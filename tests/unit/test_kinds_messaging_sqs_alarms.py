@@ -17,61 +17,32 @@ from botocore.exceptions import ClientError
 from platformctl.engine.model import LiveResource, Ref, Resource
 from platformctl.errors import AwsCallError
 from platformctl.naming import ownership_tags
-from platformctl.resources import tag_index
 from platformctl.resources.base import Context, ResourceKind
 from platformctl.resources.cloudwatch_alarm import MetricAlarm
 from platformctl.resources.policy import normalize_policy
 from platformctl.resources.sqs_queue import OwnedQueue, SqsQueue, our_queues
 from platformctl.resources.sqs_queue_policy import SqsQueuePolicy
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
+from tests.unit import kind_harness
+from tests.unit.kind_harness import (
+    ENV,
+    PLATFORM,
+    KindDriver,
+    client_error,
+    moto_context,
+    other_env_tags,
+    read_calls,
+    read_calls_by_action,
+    read_one,
+    update_as_planned,
+    updated,
+)
 
 LAYER = "messaging"
 DLQ_RETENTION = 14 * 24 * 3600
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
-def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    """The only resource of `kind` read back is `resource`, with props equal to its canonical desired props."""
-    found = driver.read(kind)
-    assert list(found) == [resource.id]
-    live = found[resource.id]
-    assert live.layer == resource.layer
-    assert live.kind == kind.kind
-    assert kind.canonical(live.props) == kind.canonical(driver.resolved(resource))
-    return live
-
-
-def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
-    live = driver.read(kind)[resource.id]
-    resource.props.update(changes)
-    attrs = update_as_planned(kind, driver.ctx, resource, live, kind.canonical(driver.resolved(resource)))
-    assert attrs == live.attrs
-    return driver.read(kind)[resource.id]
-
-
-def read_calls(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], int]:
-    ctx.clear_cache()
-    before = ctx.aws.counter.total
-    found = [live for kind in kinds for live in kind.read(ctx)]
-    return found, ctx.aws.counter.total - before
-
-
-def read_calls_by_action(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], dict[tuple[str, str], int]]:
-    """What a fresh read pass of `kinds` finds, and the calls it made by (service, action)."""
-    before = dict(ctx.aws.counter.calls)
-    found, _ = read_calls(ctx, *kinds)
-    delta = {k: v - before.get(k, 0) for k, v in ctx.aws.counter.calls.items() if v != before.get(k, 0)}
-    return found, delta
-
-
-@pytest.fixture
-def empty_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tag index lags behind AWS: it knows none of the resources yet."""
-    monkeypatch.setattr(tag_index, "indexed_tags", lambda ctx: {})
-
-
-def other_env_tags(logical_id: str) -> dict[str, str]:
-    return ownership_tags(PLATFORM, "prod", LAYER, logical_id)
+empty_index = kind_harness.empty_index  # the fixture
 
 
 def queue_resource(
@@ -111,10 +82,6 @@ def queue_names(ctx: Context) -> set[str]:
     return {url.rsplit("/", 1)[-1] for url in ctx.client("sqs").list_queues().get("QueueUrls", [])}
 
 
-def client_error(code: str, operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "simulated"}}, operation)
-
-
 def read_one_of(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
     """`resource` reads back as desired (other resources of the kind may exist)."""
     live = driver.read(kind)[resource.id]
@@ -134,8 +101,8 @@ def test_queue_lifecycle_with_dead_letter_redrive_and_look_alikes() -> None:
         kms_arn = kms_key_arn(ctx)
         driver.outputs["kms"] = {"Arn": kms_arn}
         raw_queue(ctx, f"{PLATFORM}-{ENV}-handmade")
-        raw_queue(ctx, f"{PLATFORM}-{ENV}-orders-copy", other_env_tags("queue.orders"))
-        raw_queue(ctx, f"{PLATFORM}-prod-orders", other_env_tags("queue.orders"))
+        raw_queue(ctx, f"{PLATFORM}-{ENV}-orders-copy", other_env_tags("queue.orders", LAYER))
+        raw_queue(ctx, f"{PLATFORM}-prod-orders", other_env_tags("queue.orders", LAYER))
 
         queue, dlq = queue_pair(driver, kms=Ref("kms", "Arn"))
         attrs = driver.outputs[queue.id]
@@ -282,7 +249,7 @@ def test_queue_read_is_one_listing_the_index_and_attributes_of_ours() -> None:
         queue_pair(driver, "orders")
         driver.create(kind, queue_resource("billing", dlq=True))
         raw_queue(ctx, f"{PLATFORM}-{ENV}-untagged")
-        raw_queue(ctx, f"{PLATFORM}-{ENV}-other", other_env_tags("queue.other"))
+        raw_queue(ctx, f"{PLATFORM}-{ENV}-other", other_env_tags("queue.other", LAYER))
         for i in range(5):
             raw_queue(ctx, f"unrelated-{i}")
         found, calls = read_calls_by_action(ctx, kind)
@@ -300,7 +267,7 @@ def test_queue_the_index_does_not_know_yet_is_read_through_its_own_tags(empty_in
     with moto_context() as ctx:
         kind, driver = SqsQueue(), KindDriver(ctx)
         raw_queue(ctx, f"{PLATFORM}-{ENV}-handmade")
-        raw_queue(ctx, f"{PLATFORM}-{ENV}-other", other_env_tags("queue.orders"))
+        raw_queue(ctx, f"{PLATFORM}-{ENV}-other", other_env_tags("queue.orders", LAYER))
         queue, dlq = queue_pair(driver)
         found, calls = read_calls_by_action(ctx, kind)
         assert sorted(live.id for live in found) == [queue.id, dlq.id]
@@ -477,7 +444,7 @@ def test_queue_policy_of_a_look_alike_queue_is_invisible_and_survives() -> None:
             {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*"}]}
         )
         untagged = raw_queue(ctx, f"{PLATFORM}-{ENV}-handmade")
-        other_env = raw_queue(ctx, f"{PLATFORM}-{ENV}-other", other_env_tags("queue.orders"))
+        other_env = raw_queue(ctx, f"{PLATFORM}-{ENV}-other", other_env_tags("queue.orders", LAYER))
         sqs = ctx.client("sqs")
         for url in (untagged, other_env):
             sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
@@ -560,7 +527,7 @@ def test_alarm_lifecycle_and_look_alikes() -> None:
     with moto_context() as ctx:
         kind, driver = MetricAlarm(), KindDriver(ctx)
         raw_alarm(ctx, f"{PLATFORM}-{ENV}-handmade")
-        raw_alarm(ctx, f"{PLATFORM}-{ENV}-orders-copy", other_env_tags("alarm.orders.dlq"))
+        raw_alarm(ctx, f"{PLATFORM}-{ENV}-orders-copy", other_env_tags("alarm.orders.dlq", LAYER))
 
         resource = alarm_resource()
         attrs = driver.create(kind, resource)
@@ -638,7 +605,7 @@ def test_alarm_the_index_does_not_know_yet_is_read_through_its_own_tags(empty_in
     with moto_context() as ctx:
         kind, driver = MetricAlarm(), KindDriver(ctx)
         raw_alarm(ctx, f"{PLATFORM}-{ENV}-handmade")
-        raw_alarm(ctx, f"{PLATFORM}-{ENV}-orders-copy", other_env_tags("alarm.orders.dlq"))
+        raw_alarm(ctx, f"{PLATFORM}-{ENV}-orders-copy", other_env_tags("alarm.orders.dlq", LAYER))
         resource = alarm_resource()
         driver.create(kind, resource)
         before = ctx.aws.counter.calls[("cloudwatch", "ListTagsForResource")]

@@ -12,77 +12,36 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from platformctl.engine.model import LiveResource, Ref, Resource
+from platformctl.engine.model import Ref, Resource
 from platformctl.errors import AwsCallError
-from platformctl.naming import ownership_tags
 from platformctl.resources import tag_index
-from platformctl.resources.base import Context, ResourceKind, tag_list
+from platformctl.resources.base import Context, tag_list
 from platformctl.resources.cloudwatch_dashboard import Dashboard
 from platformctl.resources.ecs_cluster import our_clusters
 from platformctl.resources.elbv2_listener import Listener, our_listeners
 from platformctl.resources.elbv2_listener_rule import ListenerRule
 from platformctl.resources.elbv2_load_balancer import LoadBalancer
 from platformctl.resources.elbv2_target_group import TargetGroup, our_target_groups
-from tests.unit.kind_harness import ENV, PLATFORM, KindDriver, moto_context, update_as_planned
+from tests.unit.kind_harness import (
+    ENV,
+    PLATFORM,
+    KindDriver,
+    client_error,
+    moto_context,
+    network,
+    other_env_tags,
+    our_tags,
+    read_calls,
+    read_one,
+    update_as_planned,
+    updated,
+)
 
 LAYER = "services"
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
-def read_one(driver: KindDriver, kind: ResourceKind, resource: Resource) -> LiveResource:
-    """The only resource of `kind` read back is `resource`, with props equal to its canonical desired props."""
-    found = driver.read(kind)
-    assert list(found) == [resource.id]
-    live = found[resource.id]
-    assert live.layer == resource.layer
-    assert live.kind == kind.kind
-    assert live.props == kind.canonical(driver.resolved(resource))
-    return live
-
-
-def updated(driver: KindDriver, kind: ResourceKind, resource: Resource, **changes: Any) -> LiveResource:
-    live = driver.read(kind)[resource.id]
-    resource.props.update(changes)
-    attrs = update_as_planned(kind, driver.ctx, resource, live, kind.canonical(driver.resolved(resource)))
-    assert attrs == live.attrs
-    return read_one(driver, kind, resource)
-
-
-def read_calls(ctx: Context, *kinds: ResourceKind) -> tuple[list[LiveResource], int]:
-    ctx.clear_cache()
-    before = ctx.aws.counter.total
-    found = [live for kind in kinds for live in kind.read(ctx)]
-    return found, ctx.aws.counter.total - before
-
-
-def other_env_tags(logical_id: str, layer: str = LAYER) -> list[dict[str, str]]:
-    return tag_list(ownership_tags(PLATFORM, "prod", layer, logical_id))
-
-
-def our_tags(logical_id: str, layer: str = LAYER) -> list[dict[str, str]]:
-    return tag_list(ownership_tags(PLATFORM, ENV, layer, logical_id))
-
-
-def client_error(code: str, operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "simulated"}}, operation)
-
-
-def network(ctx: Context) -> dict[str, Any]:
-    """A VPC with two subnets in two zones and a security group, made directly with boto3."""
-    ec2 = ctx.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{ctx.region}{zone}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in enumerate("ab")
-    ]
-    group = ec2.create_security_group(GroupName="alb", Description="test", VpcId=vpc)["GroupId"]
-    return {"vpc": vpc, "subnets": subnets, "security_groups": [group]}
-
-
 def target_group_resource(service: str, **props: Any) -> Resource:
     name = f"{PLATFORM}-{ENV}-{service}"
     base = {
@@ -101,7 +60,7 @@ def target_group_resource(service: str, **props: Any) -> Resource:
 def routing(ctx: Context) -> tuple[KindDriver, dict[str, Any]]:
     """Network made with boto3; our ALB and its HTTP listener made through their kinds (so they carry our tags)."""
     driver = KindDriver(ctx)
-    net = network(ctx)
+    net = network(ctx, zones="ab", groups=("alb",))
     driver.outputs["vpc"] = {"VpcId": net["vpc"]}
     alb = Resource(
         "elbv2.load_balancer",
@@ -177,7 +136,7 @@ def test_target_group_lifecycle_and_look_alikes() -> None:
         elbv2 = ctx.client("elbv2")
         kind, (driver, net) = TargetGroup(), routing(ctx)
         raw_target_group(ctx, "handmade", net["vpc"])
-        raw_target_group(ctx, f"{PLATFORM}-prod-orders", net["vpc"], other_env_tags("tg.orders"))
+        raw_target_group(ctx, f"{PLATFORM}-prod-orders", net["vpc"], tag_list(other_env_tags("tg.orders", LAYER)))
 
         resource = target_group_resource("orders")
         attrs = driver.create(kind, resource)
@@ -213,7 +172,7 @@ def test_target_group_create_refuses_a_same_named_group_that_is_not_ours() -> No
             driver.create(kind, untagged)
         # Ours, but another resource's: refused as well.
         other = target_group_resource("billing")
-        raw_target_group(ctx, other.props["name"], net["vpc"], our_tags("tg.somebody-else"))
+        raw_target_group(ctx, other.props["name"], net["vpc"], tag_list(our_tags("tg.somebody-else", LAYER)))
         with pytest.raises(AwsCallError, match="not ours"):
             driver.create(kind, other)
         assert [live.id for live in kind.read(ctx)] == ["tg.somebody-else"]
@@ -275,7 +234,7 @@ def test_listener_rule_lifecycle_with_in_place_changes_and_look_alikes() -> None
         orders_tg = driver.create(groups, target_group_resource("orders"))["TargetGroupArn"]
         driver.create(groups, target_group_resource("billing"))
         untagged = raw_rule(ctx, listener, 1, orders_tg)
-        other_env = raw_rule(ctx, listener, 2, orders_tg, other_env_tags("rule.orders"))
+        other_env = raw_rule(ctx, listener, 2, orders_tg, tag_list(other_env_tags("rule.orders", LAYER)))
 
         resource = rule_resource("orders", 10, ["/orders/*", "/orders"])
         attrs = driver.create(kind, resource)
@@ -316,7 +275,7 @@ def test_listener_rule_on_a_listener_that_is_not_ours_is_not_read() -> None:
             Protocol="HTTP",
             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
         )["Listeners"][0]["ListenerArn"]
-        raw_rule(ctx, handmade, 5, tg, our_tags("rule.orders"))
+        raw_rule(ctx, handmade, 5, tg, tag_list(our_tags("rule.orders", LAYER)))
         assert driver.read(kind) == {}
         assert [x.arn for x in our_listeners(ctx)] == [driver.outputs["listener"]["ListenerArn"]]
 
@@ -478,8 +437,8 @@ def test_dashboard_lifecycle_and_look_alikes() -> None:
     with moto_context() as ctx:
         cloudwatch = ctx.client("cloudwatch")
         kind, driver = Dashboard(), KindDriver(ctx)
-        make_cluster(ctx, CLUSTER, our_tags("ecs.cluster", "platform"))
-        make_cluster(ctx, f"{PLATFORM}-prod", other_env_tags("ecs.cluster", "platform"))
+        make_cluster(ctx, CLUSTER, tag_list(our_tags("ecs.cluster", "platform")))
+        make_cluster(ctx, f"{PLATFORM}-prod", tag_list(other_env_tags("ecs.cluster", "platform")))
         put_raw_dashboard(ctx, f"{PLATFORM}-prod")
         put_raw_dashboard(ctx, f"{CLUSTER}-handmade")  # shares our cluster's name as a prefix
 
@@ -542,7 +501,7 @@ def test_dashboard_of_our_cluster_name_without_our_cluster_is_not_read_nor_overw
 def test_dashboard_of_a_deleted_cluster_is_not_read() -> None:
     with moto_context() as ctx:
         kind, driver = Dashboard(), KindDriver(ctx)
-        arn = make_cluster(ctx, CLUSTER, our_tags("ecs.cluster", "platform"))
+        arn = make_cluster(ctx, CLUSTER, tag_list(our_tags("ecs.cluster", "platform")))
         driver.create(kind, dashboard_resource())
         assert list(driver.read(kind)) == ["ecs.cluster/dashboard"]
         ctx.client("ecs").delete_cluster(cluster=arn)
@@ -554,7 +513,7 @@ def test_dashboard_read_calls() -> None:
         kind, driver = Dashboard(), KindDriver(ctx)
         _, calls = read_calls(ctx, kind)
         assert calls == 1  # list_clusters finds nothing: no dashboard is even listed
-        make_cluster(ctx, CLUSTER, our_tags("ecs.cluster", "platform"))
+        make_cluster(ctx, CLUSTER, tag_list(our_tags("ecs.cluster", "platform")))
         driver.create(kind, dashboard_resource())
         for i in range(5):
             put_raw_dashboard(ctx, f"{CLUSTER}-{i}")

@@ -20,7 +20,7 @@ from platformctl.resources.ecs_cluster import EcsCluster
 from platformctl.resources.ecs_service import EcsService
 from platformctl.resources.sqs_queue import SqsQueue
 from platformctl.resources.waiting import WaitFailed
-from tests.unit.kind_harness import KindDriver, moto_context
+from tests.unit.kind_harness import KindDriver, realistic_context
 from tests.unit.test_kinds_ecs_service import SERVICE_NAME, build_world, seed, service_resource
 
 SHORT = 0.5
@@ -30,17 +30,8 @@ SHORT = 0.5
 def ctx() -> Iterator[Context]:
     """In-process moto, realistic, every behaviour SHORT; the tag index and the account's first cluster at once
     (not what these tests are about: the fixtures make a cluster and a namespace with boto3)."""
-    durations = {
-        **dict.fromkeys(emulator_realistic.AWS_SECONDS, SHORT),
-        **dict.fromkeys(("tag_index_create", "tag_index_delete", "namespace_create"), 0),
-        **dict.fromkeys(("ecs_service_linked_role", "ecs_cluster_create"), 0),
-    }
-    emulator_realistic.configure(enabled=True, durations=durations)
-    try:
-        with moto_context() as context:
-            yield context
-    finally:
-        emulator_realistic.reset()
+    with realistic_context(SHORT, ("namespace_create", "ecs_service_linked_role", "ecs_cluster_create")) as context:
+        yield context
 
 
 def waits_seen(ctx: Context) -> list[str]:
@@ -133,7 +124,7 @@ def test_the_first_cluster_of_an_account_is_created_once_the_service_linked_role
     )  # fmt: skip
     KindDriver(ctx).create(EcsCluster(), resource)
     assert "waiting for the ECS service-linked role to propagate" in seen
-    assert "waiting for ECS cluster ecs.cluster to become ACTIVE: PROVISIONING" in seen
+    assert "waiting for ecs.cluster to become ACTIVE: PROVISIONING" in seen
     [cluster] = ctx.client("ecs").describe_clusters(clusters=["shop-dev"])["clusters"]
     assert cluster["status"] == "ACTIVE"
 

@@ -16,8 +16,8 @@ from rich.console import Console
 from platformctl import logs
 from platformctl.resources.ecs_service import EcsService
 from platformctl.status import gather, print_report
-from tests.unit.kind_harness import PLATFORM, KindDriver, moto_context
-from tests.unit.test_kinds_ecs_service import SERVICE_NAME, build_world, read_calls, seed, service_resource
+from tests.unit.kind_harness import PLATFORM, KindDriver, moto_context, read_calls_by_op
+from tests.unit.test_kinds_ecs_service import SERVICE_NAME, build_world, seed, service_resource
 
 LONG_EVENT = (
     f"(service {SERVICE_NAME}) was unable to place a task because no container instance met all of its "
@@ -45,7 +45,7 @@ def test_status_shows_each_services_rollout_and_newest_events_from_the_read_it_a
         service.events.append(_aws_event(4, LONG_EVENT, now))
         service.events.append(_aws_event(120, "has started 2 tasks", now))
 
-        found, calls = read_calls(ctx, kind)
+        found, calls = read_calls_by_op(ctx, kind)
         assert calls["DescribeServices"] == 1  # the same one call per ten services as before: nothing extra
 
         [live] = found
