@@ -314,13 +314,7 @@ def _tag_index_lags() -> None:
     every_resource = ResourceGroupsTaggingAPIBackend._get_resources_generator
 
     def snapshot(backend: Any) -> dict[str, Any]:
-        """Every tagged resource by ARN. The server is threaded: another request may grow a backend's dict while
-        this iterates it (RuntimeError), so try again; the write that raced us is then seen too."""
-        for _ in range(20):
-            try:
-                return {resource.arn: resource for resource in every_resource(backend)}
-            except RuntimeError:
-                time.sleep(0.001)
+        """Every tagged resource by ARN (no other request runs meanwhile: emulator._one_request_at_a_time)."""
         return {resource.arn: resource for resource in every_resource(backend)}
 
     def observe(backend: Any) -> None:

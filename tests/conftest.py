@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,6 +20,9 @@ os.environ.pop("PLATFORMCTL_ENDPOINT_URL", None)
 from platformctl.emulator import install  # noqa: E402
 
 install()
+
+if TYPE_CHECKING:
+    from tests.e2e.helpers import Harness
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +51,12 @@ def shared_seed(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> A
     from tests.e2e.helpers import SharedSeed
 
     return SharedSeed(moto_server, tmp_path_factory)
+
+
+@pytest.fixture
+def harness(moto_server: str) -> Iterator[Harness]:
+    """The session's emulator through its Harness, over an empty account with zeroed counters; calm again
+    (no latency, faults, kill switch or denials) afterwards. Modules with emulators of their own override it."""
+    from tests.e2e.helpers import fresh_harness
+
+    yield from fresh_harness(moto_server)

@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs, fresh_harness
+from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs
 
 pytestmark = pytest.mark.e2e
 
 # The old path retried an AuthFailure on release_address for 300 s; a refusal now fails in about a second.
 WITHIN_SECONDS = 45
-
-
-@pytest.fixture(scope="module")
-def harness_endpoint(moto_server: str) -> str:
-    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
-    return moto_server
-
-
-@pytest.fixture
-def harness(harness_endpoint: str) -> Iterator[Harness]:
-    yield from fresh_harness(harness_endpoint)
 
 
 def test_a_denied_create_fails_its_steps_at_once_naming_action_and_resource_and_the_rest_is_built(

@@ -9,27 +9,15 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from platformctl.iam_actions import iam_action_of_request
-from tests.e2e.helpers import Cli, Harness, copy_seed_specs, fresh_harness
+from tests.e2e.helpers import Cli, Harness, copy_seed_specs
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def harness_endpoint(moto_server: str) -> str:
-    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
-    return moto_server
-
-
-@pytest.fixture
-def harness(harness_endpoint: str) -> Iterator[Harness]:
-    yield from fresh_harness(harness_endpoint)
 
 
 def refused(document: dict[str, Any], calls: dict[str, int]) -> list[str]:

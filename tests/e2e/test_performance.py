@@ -8,13 +8,12 @@ every call by service and action and the calls in flight at once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench import specgen
-from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs, fresh_harness
+from tests.e2e.helpers import Cli, Harness, applied_seed, copy_seed_specs
 
 pytestmark = pytest.mark.e2e
 
@@ -27,17 +26,6 @@ NO_OP_CALLS_PER_RESOURCE = 0.5
 # topic's attributes and subscriptions (2), the VPC endpoint listing (1) and each target group's
 # deregistration delay (3, ELBv2 has no batch read): 69 calls for 97 resources.
 SEED_NO_OP_CALLS_PER_RESOURCE = 0.72
-
-
-@pytest.fixture(scope="module")
-def harness_endpoint(moto_server: str) -> str:
-    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
-    return moto_server
-
-
-@pytest.fixture
-def harness(harness_endpoint: str) -> Iterator[Harness]:
-    yield from fresh_harness(harness_endpoint)
 
 
 def no_op_diff_calls(harness: Harness, cli: Cli) -> tuple[int, int, str]:

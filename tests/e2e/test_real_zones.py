@@ -7,27 +7,15 @@ offered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import Cli, Harness, client, copy_seed_specs, fresh_harness
+from tests.e2e.helpers import Cli, Harness, client, copy_seed_specs
 
 pytestmark = pytest.mark.e2e
 
 P = "platform.yaml"
-
-
-@pytest.fixture(scope="module")
-def harness_endpoint(moto_server: str) -> str:
-    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
-    return moto_server
-
-
-@pytest.fixture
-def harness(harness_endpoint: str) -> Iterator[Harness]:
-    yield from fresh_harness(harness_endpoint)
 
 
 def seed_in(region: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], endpoint: str) -> Cli:

@@ -7,28 +7,16 @@ owns, the IAM roles included; `--region` moves the whole platform (zones, ARNs),
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import Cli, Harness, applied_seed, client, copy_seed_specs, fresh_harness, our_live_arns
+from tests.e2e.helpers import Cli, Harness, applied_seed, client, copy_seed_specs, our_live_arns
 
 pytestmark = pytest.mark.e2e
 
 PLATFORM, ENV, HOME, OTHER = "microservices", "dev", "us-east-1", "us-west-2"
-
-
-@pytest.fixture(scope="module")
-def harness_endpoint(moto_server: str) -> str:
-    """The session's emulator, behind the Harness (each test gets it fresh and leaves it calm)."""
-    return moto_server
-
-
-@pytest.fixture
-def harness(harness_endpoint: str) -> Iterator[Harness]:
-    yield from fresh_harness(harness_endpoint)
 
 
 def roles_with_policies(endpoint: str) -> dict[str, dict[str, Any]]:
